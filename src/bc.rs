@@ -1,0 +1,229 @@
+//! Boundary conditions.
+//!
+//! - **Inlet** (natural, Robin): nodes with |x − xmin| < tol. An element edge (end, mid, end)
+//!   is an inlet edge when its three nodes are inlet nodes; it receives
+//!   `Hₑ = p ∫ N Nᵀ ds` into the matrix and `Pₑ = γ ∫ N ds` into the right-hand side
+//!   ([`crate::element::robin_edge`]); the reference uses p = 0, γ = inlet flux.
+//! - **Outlet** (essential): nodes with |x − xmax| < tol get u = 0, imposed exactly by
+//!   elimination: a Dirichlet row keeps its diagonal `Kᵢᵢ` and gets `bᵢ = Kᵢᵢ gᵢ`; its column is
+//!   moved to the right-hand side (`bⱼ −= Kⱼᵢ gᵢ`) and zeroed. The matrix stays symmetric
+//!   positive definite and `u = g` holds exactly on those nodes.
+//! - Every connected piece of the mesh must hold a Dirichlet node, else the system is singular.
+
+use rayon::prelude::*;
+
+use crate::assembly::{CsrPattern, Matrix};
+use crate::element::{robin_edge, EDGES, NODES};
+use crate::error::{Error, Result};
+use crate::mesh::PreparedMesh;
+
+/// The inlet and outlet found on a mesh.
+#[derive(Debug, Clone, Default)]
+pub struct Boundary {
+    /// Solver nodes on the inlet line.
+    pub inlet_nodes: Vec<u32>,
+    /// Inlet edges as solver nodes (end, mid, end).
+    pub inlet_edges: Vec<[u32; 3]>,
+    /// Solver nodes on the outlet line.
+    pub outlet_nodes: Vec<u32>,
+}
+
+/// Nodes with |coordinate − target| < tol.
+fn nodes_near(mesh: &PreparedMesh, target: f64, tol: f64) -> Vec<u32> {
+    (0..mesh.nodes() as u32)
+        .filter(|&i| (mesh.xy[i as usize][0] - target).abs() < tol)
+        .collect()
+}
+
+/// Element edges whose three nodes all satisfy `on`.
+pub fn edges_where(mesh: &PreparedMesh, on: &[bool]) -> Vec<[u32; 3]> {
+    mesh.elements
+        .iter()
+        .flat_map(|el| EDGES.iter().map(move |e| e.map(|k| el[k])))
+        .filter(|e| e.iter().all(|&k| on[k as usize]))
+        .collect()
+}
+
+impl Boundary {
+    /// The reference's rule: inlet at x = xmin, outlet at x = xmax, within `tol`.
+    pub fn by_x_extremes(mesh: &PreparedMesh, source: &str, tol: f64) -> Result<Self> {
+        let [xmin, xmax, _, _] = mesh.bounding_box();
+        let inlet_nodes = nodes_near(mesh, xmin, tol);
+        let outlet_nodes = nodes_near(mesh, xmax, tol);
+        let mut on = vec![false; mesh.nodes()];
+        for &i in &inlet_nodes {
+            on[i as usize] = true;
+        }
+        let inlet_edges = edges_where(mesh, &on);
+        if inlet_edges.is_empty() {
+            return Err(Error::NoBoundary {
+                source_name: source.into(),
+                which: "inlet",
+                rule: format!(
+                    "no element edge has all three nodes within {tol:e} of xmin = {xmin}; {} node(s) are",
+                    inlet_nodes.len()
+                ),
+            });
+        }
+        if outlet_nodes.is_empty() || xmax - xmin < tol {
+            return Err(Error::NoBoundary {
+                source_name: source.into(),
+                which: "outlet",
+                rule: format!("no node within {tol:e} of xmax = {xmax} apart from the inlet"),
+            });
+        }
+        Ok(Boundary {
+            inlet_nodes,
+            inlet_edges,
+            outlet_nodes,
+        })
+    }
+}
+
+/// Adds the Robin terms of `edges` into the matrix values and the right-hand side; returns
+/// the total flux `Σ Pₑ` put in.
+pub fn apply_robin(
+    mesh: &PreparedMesh,
+    pattern: &CsrPattern,
+    a: &mut Matrix,
+    b: &mut [f64],
+    edges: &[[u32; 3]],
+    p: f64,
+    gamma: f64,
+) -> f64 {
+    let mut total = 0.0;
+    let values = a.data_mut();
+    for edge in edges {
+        let xy = edge.map(|k| mesh.xy[k as usize]);
+        let (h, f) = robin_edge(&xy, p, gamma);
+        for r in 0..3 {
+            b[edge[r] as usize] += f[r];
+            total += f[r];
+            if p != 0.0 {
+                for c in 0..3 {
+                    // Edge nodes share an element, so the pattern has every pair.
+                    if let Some(pos) = pattern.position(edge[r] as usize, edge[c]) {
+                        values[pos] += h[r][c];
+                    }
+                }
+            }
+        }
+    }
+    total
+}
+
+/// What elimination removed from the Dirichlet rows, kept to compute the boundary reaction
+/// (the flux through the Dirichlet boundary) after the solve.
+#[derive(Debug, Clone, Default)]
+pub struct DirichletRows {
+    /// (row, original entries as (column, value)) for every Dirichlet node.
+    rows: Vec<(u32, Vec<(u32, f64)>)>,
+}
+
+impl DirichletRows {
+    /// Flux leaving the domain through the Dirichlet nodes: `−Σᵢ (K u − f)ᵢ` over Dirichlet
+    /// rows, with the original rows of K and `f` the natural load on those rows.
+    pub fn outflow(&self, u: &[f64], load: &[f64]) -> f64 {
+        -self
+            .rows
+            .iter()
+            .map(|(i, row)| row.iter().map(|&(j, v)| v * u[j as usize]).sum::<f64>() - load[*i as usize])
+            .sum::<f64>()
+    }
+}
+
+/// Imposes `u[nodes[k]] = values[k]` exactly by elimination (see the module docs).
+pub fn apply_dirichlet(a: &mut Matrix, b: &mut [f64], nodes: &[u32], values: &[f64]) -> DirichletRows {
+    let n = a.rows();
+    let mut g = vec![f64::NAN; n];
+    for (&i, &v) in nodes.iter().zip(values) {
+        g[i as usize] = v;
+    }
+    let indptr: Vec<u32> = a.indptr().raw_storage().to_vec();
+    let indices: Vec<u32> = a.indices().to_vec();
+    let saved = DirichletRows {
+        rows: nodes
+            .iter()
+            .map(|&i| {
+                let (s, e) = (indptr[i as usize] as usize, indptr[i as usize + 1] as usize);
+                (i, (s..e).map(|k| (indices[k], a.data()[k])).collect())
+            })
+            .collect(),
+    };
+    let values_mut = a.data_mut();
+    // Split the value array by rows so each row is updated by one thread.
+    let mut rows: Vec<&mut [f64]> = Vec::with_capacity(n);
+    let mut rest = values_mut;
+    for i in 0..n {
+        let len = (indptr[i + 1] - indptr[i]) as usize;
+        let (row, tail) = rest.split_at_mut(len);
+        rows.push(row);
+        rest = tail;
+    }
+    rows.par_iter_mut()
+        .zip(b.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, (row, bi))| {
+            let cols = &indices[indptr[i] as usize..indptr[i + 1] as usize];
+            if !g[i].is_nan() {
+                let mut diag = 0.0;
+                for (v, &c) in row.iter_mut().zip(cols) {
+                    if c as usize == i {
+                        diag = *v;
+                    } else {
+                        *v = 0.0;
+                    }
+                }
+                *bi = diag * g[i];
+            } else {
+                for (v, &c) in row.iter_mut().zip(cols) {
+                    let gc = g[c as usize];
+                    if !gc.is_nan() {
+                        *bi -= *v * gc;
+                        *v = 0.0;
+                    }
+                }
+            }
+        });
+    saved
+}
+
+/// Checks that every connected piece of the mesh holds at least one Dirichlet node.
+pub fn check_pieces_anchored(mesh: &PreparedMesh, dirichlet: &[u32]) -> Result<()> {
+    // Union-find over nodes, joined through elements.
+    let mut parent: Vec<u32> = (0..mesh.nodes() as u32).collect();
+    fn find(p: &mut [u32], mut i: u32) -> u32 {
+        while p[i as usize] != i {
+            p[i as usize] = p[p[i as usize] as usize];
+            i = p[i as usize];
+        }
+        i
+    }
+    for el in &mesh.elements {
+        let r0 = find(&mut parent, el[0]);
+        for &k in &el[1..NODES] {
+            let r = find(&mut parent, k);
+            parent[r as usize] = r0;
+        }
+    }
+    let mut anchored = vec![false; mesh.nodes()];
+    for &d in dirichlet {
+        let r = find(&mut parent, d);
+        anchored[r as usize] = true;
+    }
+    for (e, el) in mesh.elements.iter().enumerate() {
+        let r = find(&mut parent, el[0]);
+        if !anchored[r as usize] {
+            let size = (0..mesh.nodes() as u32)
+                .filter(|&i| find(&mut parent, i) == r)
+                .count();
+            return Err(Error::Singular {
+                reason: format!(
+                    "the mesh piece containing element {e} ({size} nodes) touches no outlet node, \
+                     so its potential is undetermined"
+                ),
+            });
+        }
+    }
+    Ok(())
+}

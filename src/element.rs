@@ -1,0 +1,294 @@
+//! The Quad-8 serendipity element: constants, shape functions, Gauss tables and the three
+//! element kernels (stiffness, Robin edge, velocity) as small pure functions.
+//!
+//! ```text
+//!   η
+//!   ▲
+//!   3 ───── 6 ───── 2        corners 0-3 counter-clockwise,
+//!   │               │        mid-edge nodes 4:(0-1) 5:(1-2) 6:(2-3) 7:(3-0)
+//!   7       ·       5 ──► ξ  natural coordinates (ξ, η) ∈ [-1, 1]²
+//!   │               │        edges as (end, mid, end):
+//!   0 ───── 4 ───── 1        (0,4,1) (1,5,2) (2,6,3) (3,7,0)
+//! ```
+//!
+//! Same node order as Gmsh element type 16 and VTK_QUADRATIC_QUAD (23).
+//!
+//! Shape functions, with (ξᵢ, ηᵢ) the natural coordinates of node i:
+//!
+//! ```text
+//! corner:        Nᵢ = ¼ (1 + ξξᵢ)(1 + ηηᵢ)(ξξᵢ + ηηᵢ − 1)
+//! mid, ξᵢ = 0:   Nᵢ = ½ (1 − ξ²)(1 + ηηᵢ)
+//! mid, ηᵢ = 0:   Nᵢ = ½ (1 + ξξᵢ)(1 − η²)
+//! ```
+//!
+//! The isoparametric chain, at one integration point:
+//!
+//! ```text
+//! dN/dξ (2×8)  ──►  J = dN/dξ · X (2×2),  X = node coordinates (8×2)
+//!              ──►  det J > 0 for a counter-clockwise element
+//!              ──►  B = J⁻¹ · dN/dξ (2×8)   (∂Nᵢ/∂x, ∂Nᵢ/∂y)
+//! Kₑ = Σ_gauss w · det J · Bᵀ B                        (3×3 Gauss)
+//! ```
+//!
+//! The GPU twins of these functions live in `shaders/quad8.wgsl` with the same names.
+
+/// Nodes per element.
+pub const NODES: usize = 8;
+/// COO slots per element: element `e` owns slots `[64e, 64e + 64)`.
+pub const SLOTS: usize = NODES * NODES;
+
+/// Natural coordinates (ξᵢ, ηᵢ) of the eight nodes.
+pub const NODE_XI: [[f64; 2]; NODES] = [
+    [-1.0, -1.0],
+    [1.0, -1.0],
+    [1.0, 1.0],
+    [-1.0, 1.0],
+    [0.0, -1.0],
+    [1.0, 0.0],
+    [0.0, 1.0],
+    [-1.0, 0.0],
+];
+
+/// The four edges as local node triples (end, mid, end), counter-clockwise.
+pub const EDGES: [[usize; 3]; 4] = [[0, 4, 1], [1, 5, 2], [2, 6, 3], [3, 7, 0]];
+
+/// The local permutation that reverses an element's orientation: corners 0,3,2,1 and the
+/// mid-edge nodes follow their edges (0-3 is old 7, 3-2 is old 6, ...).
+pub const REVERSED: [usize; NODES] = [0, 3, 2, 1, 7, 6, 5, 4];
+
+/// 3-point Gauss-Legendre abscissae on [-1, 1].
+pub const GAUSS3_X: [f64; 3] = [-0.774_596_669_241_483_4, 0.0, 0.774_596_669_241_483_4];
+/// 3-point Gauss-Legendre weights (5/9, 8/9, 5/9).
+pub const GAUSS3_W: [f64; 3] = [5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0];
+/// 2-point Gauss abscissa (±1/√3), used for the velocity.
+pub const GAUSS2_X: f64 = 0.577_350_269_189_625_8;
+
+/// The nine 3×3 Gauss points as (ξ, η, weight), ξ varying fastest.
+pub fn gauss3x3() -> [(f64, f64, f64); 9] {
+    let mut pts = [(0.0, 0.0, 0.0); 9];
+    for (j, (&eta, &wj)) in GAUSS3_X.iter().zip(&GAUSS3_W).enumerate() {
+        for (i, (&xi, &wi)) in GAUSS3_X.iter().zip(&GAUSS3_W).enumerate() {
+            pts[3 * j + i] = (xi, eta, wi * wj);
+        }
+    }
+    pts
+}
+
+/// The four 2×2 Gauss points (ξ, η) in counter-clockwise order.
+pub fn gauss2x2() -> [(f64, f64); 4] {
+    let g = GAUSS2_X;
+    [(-g, -g), (g, -g), (g, g), (-g, g)]
+}
+
+/// Shape function values Nᵢ(ξ, η).
+pub fn shape(xi: f64, eta: f64) -> [f64; NODES] {
+    let mut n = [0.0; NODES];
+    for (i, &[a, b]) in NODE_XI.iter().enumerate() {
+        n[i] = if a != 0.0 && b != 0.0 {
+            0.25 * (1.0 + xi * a) * (1.0 + eta * b) * (xi * a + eta * b - 1.0)
+        } else if a == 0.0 {
+            0.5 * (1.0 - xi * xi) * (1.0 + eta * b)
+        } else {
+            0.5 * (1.0 + xi * a) * (1.0 - eta * eta)
+        };
+    }
+    n
+}
+
+/// Shape function derivatives: `[dN/dξ, dN/dη]`, each over the eight nodes.
+pub fn shape_derivatives(xi: f64, eta: f64) -> [[f64; NODES]; 2] {
+    let mut d = [[0.0; NODES]; 2];
+    for (i, &[a, b]) in NODE_XI.iter().enumerate() {
+        let (dxi, deta) = if a != 0.0 && b != 0.0 {
+            (
+                0.25 * a * (1.0 + eta * b) * (2.0 * xi * a + eta * b),
+                0.25 * b * (1.0 + xi * a) * (xi * a + 2.0 * eta * b),
+            )
+        } else if a == 0.0 {
+            (-xi * (1.0 + eta * b), 0.5 * (1.0 - xi * xi) * b)
+        } else {
+            (0.5 * a * (1.0 - eta * eta), -eta * (1.0 + xi * a))
+        };
+        d[0][i] = dxi;
+        d[1][i] = deta;
+    }
+    d
+}
+
+/// The Jacobian `J = dN/dξ · X` as `[[dx/dξ, dy/dξ], [dx/dη, dy/dη]]`.
+pub fn jacobian(dn: &[[f64; NODES]; 2], xy: &[[f64; 2]; NODES]) -> [[f64; 2]; 2] {
+    let mut j = [[0.0; 2]; 2];
+    for (r, row) in j.iter_mut().enumerate() {
+        for k in 0..NODES {
+            row[0] += dn[r][k] * xy[k][0];
+            row[1] += dn[r][k] * xy[k][1];
+        }
+    }
+    j
+}
+
+/// Determinant of a 2×2 matrix.
+pub fn det2(j: &[[f64; 2]; 2]) -> f64 {
+    j[0][0] * j[1][1] - j[0][1] * j[1][0]
+}
+
+/// Physical gradients `B = J⁻¹ · dN/dξ` (`[∂N/∂x, ∂N/∂y]`) and det J at one point.
+pub fn gradients(xi: f64, eta: f64, xy: &[[f64; 2]; NODES]) -> ([[f64; NODES]; 2], f64) {
+    let dn = shape_derivatives(xi, eta);
+    let j = jacobian(&dn, xy);
+    let det = det2(&j);
+    let inv = 1.0 / det;
+    let mut b = [[0.0; NODES]; 2];
+    for k in 0..NODES {
+        b[0][k] = inv * (j[1][1] * dn[0][k] - j[0][1] * dn[1][k]);
+        b[1][k] = inv * (-j[1][0] * dn[0][k] + j[0][0] * dn[1][k]);
+    }
+    (b, det)
+}
+
+/// det J at the nine 3×3 Gauss points (the points where the stiffness is integrated).
+pub fn det_j_at_gauss(xy: &[[f64; 2]; NODES]) -> [f64; 9] {
+    let mut dets = [0.0; 9];
+    for (d, (xi, eta, _)) in dets.iter_mut().zip(gauss3x3()) {
+        *d = det2(&jacobian(&shape_derivatives(xi, eta), xy));
+    }
+    dets
+}
+
+/// Element stiffness `Kₑ = Σ w det J Bᵀ B` over 3×3 Gauss points, written row-major into the
+/// element's 64 COO slots: slot `8i + j` holds `Kₑ[i][j]`.
+///
+/// Twin of `stiffness_element` in `shaders/stiffness.wgsl`.
+pub fn stiffness_element(xy: &[[f64; 2]; NODES]) -> [f64; SLOTS] {
+    // Element-relative coordinates: the same arithmetic the f32 GPU kernel does.
+    let rel = relative_to_first(xy);
+    let mut k = [0.0; SLOTS];
+    for (xi, eta, w) in gauss3x3() {
+        let (b, det) = gradients(xi, eta, &rel);
+        let wd = w * det;
+        for i in 0..NODES {
+            for j in 0..NODES {
+                k[NODES * i + j] += wd * (b[0][i] * b[0][j] + b[1][i] * b[1][j]);
+            }
+        }
+    }
+    k
+}
+
+/// Node coordinates relative to node 0. Gradients and det J are translation invariant, so this
+/// changes nothing mathematically and keeps large absolute coordinates from eating precision.
+pub fn relative_to_first(xy: &[[f64; 2]; NODES]) -> [[f64; 2]; NODES] {
+    let [x0, y0] = xy[0];
+    let mut rel = *xy;
+    for p in rel.iter_mut() {
+        p[0] -= x0;
+        p[1] -= y0;
+    }
+    rel
+}
+
+/// Quadratic 1D shape functions on an edge (end a, mid, end b) at s ∈ [-1, 1], and their
+/// derivatives.
+pub fn edge_shape(s: f64) -> ([f64; 3], [f64; 3]) {
+    (
+        [0.5 * s * (s - 1.0), 1.0 - s * s, 0.5 * s * (s + 1.0)],
+        [s - 0.5, -2.0 * s, s + 0.5],
+    )
+}
+
+/// Robin edge terms on a quadratic edge (end, mid, end), 3-point Gauss with |dx/ds| as the
+/// length scale:
+///
+/// ```text
+/// Hₑ = p ∫ N Nᵀ ds        Pₑ = γ ∫ N ds
+/// ```
+///
+/// With p = 0 and γ = the inlet flux this is a pure inflow flux (the reference's use).
+pub fn robin_edge(xy: &[[f64; 2]; 3], p: f64, gamma: f64) -> ([[f64; 3]; 3], [f64; 3]) {
+    let mut h = [[0.0; 3]; 3];
+    let mut f = [0.0; 3];
+    for (&s, &w) in GAUSS3_X.iter().zip(&GAUSS3_W) {
+        let (n, dn) = edge_shape(s);
+        let dx: f64 = (0..3).map(|k| dn[k] * xy[k][0]).sum();
+        let dy: f64 = (0..3).map(|k| dn[k] * xy[k][1]).sum();
+        let ds = w * dx.hypot(dy);
+        for a in 0..3 {
+            f[a] += gamma * n[a] * ds;
+            for b in 0..3 {
+                h[a][b] += p * n[a] * n[b] * ds;
+            }
+        }
+    }
+    (h, f)
+}
+
+/// Constants of the reference's pressure definition `p = p0 − ρ |v|²`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PressureModel {
+    /// Reference pressure p0.
+    pub p0: f64,
+    /// Density ρ.
+    pub rho: f64,
+}
+
+impl Default for PressureModel {
+    fn default() -> Self {
+        PressureModel {
+            p0: 101_328.828_1,
+            rho: 0.6125,
+        }
+    }
+}
+
+/// What the velocity kernel produces for one element.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ElementVelocity {
+    /// v = −¼ Σ grad u over the 2×2 Gauss points.
+    pub vel: [f64; 2],
+    /// Mean of the four |grad u| (not the magnitude of the mean).
+    pub abs_vel: f64,
+    /// p0 − ρ abs_vel².
+    pub pressure: f64,
+}
+
+/// Velocity, |v| and pressure of one element from its nodal potentials.
+///
+/// Twin of `velocity_element` in `shaders/velocity.wgsl`.
+pub fn velocity_element(
+    xy: &[[f64; 2]; NODES],
+    u: &[f64; NODES],
+    model: PressureModel,
+) -> ElementVelocity {
+    let rel = relative_to_first(xy);
+    let mut vel = [0.0; 2];
+    let mut abs_vel = 0.0;
+    for (xi, eta) in gauss2x2() {
+        let (b, _) = gradients(xi, eta, &rel);
+        let gx: f64 = (0..NODES).map(|k| b[0][k] * u[k]).sum();
+        let gy: f64 = (0..NODES).map(|k| b[1][k] * u[k]).sum();
+        vel[0] -= 0.25 * gx;
+        vel[1] -= 0.25 * gy;
+        abs_vel += 0.25 * gx.hypot(gy);
+    }
+    ElementVelocity {
+        vel,
+        abs_vel,
+        pressure: model.p0 - model.rho * abs_vel * abs_vel,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reversed_permutation_keeps_edges() {
+        // Every reversed edge (end, mid, end) is an original edge read backwards.
+        for e in EDGES {
+            let rev: Vec<usize> = e.iter().map(|&k| REVERSED[k]).collect();
+            assert!(EDGES
+                .iter()
+                .any(|o| o[0] == rev[2] && o[1] == rev[1] && o[2] == rev[0]));
+        }
+    }
+}

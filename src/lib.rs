@@ -1,0 +1,38 @@
+//! # potflow
+//!
+//! Two-dimensional potential flow with 8-node serendipity quadrilaterals (Quad-8).
+//!
+//! The velocity potential `u` satisfies Laplace's equation in the domain Ω,
+//!
+//! ```text
+//! −∇²u = 0        in Ω
+//! ∂u/∂n = γ       on the inlet   (a prescribed inflow flux, γ = 2.5 by default)
+//! u = 0           on the outlet
+//! ∂u/∂n = 0       on the walls
+//! ```
+//!
+//! and the velocity is `v = −∇u`. The weak form, with test functions `w` vanishing on the
+//! outlet, is `∫_Ω ∇w·∇u dΩ = ∫_inlet w γ ds`; with `u = Σ Nⱼ uⱼ` over Quad-8 shape functions
+//! this is `K u = f`, `K = Σₑ Kₑ`, `Kₑ = ∫ Bᵀ B dΩ` (see [`element`]).
+//!
+//! The data flow follows the module layout:
+//!
+//! ```text
+//! mesh (read, generate, prepare) ─► assembly (element kernel ─► COO slots ─► CSR)
+//!   ─► bc (inlet flux, Dirichlet elimination) ─► solver (PCG) ─► post (velocity, pressure)
+//!   ─► output (JSON report, HDF5)
+//! ```
+//!
+//! [`solve::run`] runs the whole pipeline.
+
+pub mod assembly;
+pub mod bc;
+pub mod element;
+pub mod error;
+pub mod mesh;
+pub mod output;
+pub mod post;
+pub mod solve;
+pub mod solver;
+
+pub use error::{Error, Result};

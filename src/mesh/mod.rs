@@ -1,0 +1,51 @@
+//! Meshes: what a file holds ([`Mesh`]), how it is read ([`hdf5`]) or generated
+//! ([`generate`]), and how it becomes the solver's node and element numbering
+//! ([`prepare`]: validated, oriented, unused nodes dropped).
+
+pub mod generate;
+pub mod hdf5;
+pub mod prepare;
+
+pub use prepare::PreparedMesh;
+
+use crate::element::NODES;
+
+/// Integer width of the element table in the file, kept so results are written back alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndexWidth {
+    #[default]
+    I32,
+    I64,
+}
+
+/// A Quad-8 mesh as given: node coordinates and 0-based connectivity, in the input's order.
+#[derive(Debug, Clone, Default)]
+pub struct Mesh {
+    /// A name for messages: the file path, or the generator call.
+    pub source: String,
+    /// Node x coordinates.
+    pub x: Vec<f64>,
+    /// Node y coordinates.
+    pub y: Vec<f64>,
+    /// Element connectivity, 0-based, node order of [`crate::element`].
+    pub quad8: Vec<[u32; NODES]>,
+    /// Integer width of `quad8` in the source file.
+    pub index_width: IndexWidth,
+}
+
+impl Mesh {
+    /// Number of nodes (used or not).
+    pub fn nodes(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Number of elements.
+    pub fn elements(&self) -> usize {
+        self.quad8.len()
+    }
+
+    /// Coordinates of the eight nodes of element `e` (indices must be valid).
+    pub fn element_xy(&self, e: usize) -> [[f64; 2]; NODES] {
+        self.quad8[e].map(|n| [self.x[n as usize], self.y[n as usize]])
+    }
+}

@@ -1,0 +1,204 @@
+//! From the mesh as given to the mesh the solver works on.
+//!
+//! - every coordinate finite, no node repeated within an element;
+//! - det J checked at the nine 3×3 Gauss points: all positive is a counter-clockwise element;
+//!   all negative is a clockwise one, reoriented with [`crate::element::REVERSED`] and counted;
+//!   zero or a change of sign is a degenerate or self-overlapping element, an error naming it;
+//! - nodes used by no element are dropped from the unknowns (their potential is reported as 0);
+//! - the remaining nodes are numbered compactly in the input's order.
+//!
+//! Elements keep the input's order, so element results need no mapping back.
+
+use rayon::prelude::*;
+
+use super::Mesh;
+use crate::element::{det_j_at_gauss, NODES, REVERSED};
+use crate::error::{Error, Result};
+
+/// The solver's view of a mesh: used nodes only, every element counter-clockwise.
+#[derive(Debug, Clone)]
+pub struct PreparedMesh {
+    /// Coordinates of the solver's nodes.
+    pub xy: Vec<[f64; 2]>,
+    /// Elements in the input's order, in solver node numbers, counter-clockwise.
+    pub elements: Vec<[u32; NODES]>,
+    /// Input node index of every solver node.
+    pub input_node: Vec<u32>,
+    /// Number of nodes in the input, used or not.
+    pub input_nodes: usize,
+    /// How many elements were clockwise and have been reoriented.
+    pub reoriented: usize,
+}
+
+/// How an element's det J behaves at the Gauss points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Orientation {
+    CounterClockwise,
+    Clockwise,
+    Degenerate { min: f64, max: f64 },
+}
+
+fn orientation(xy: &[[f64; 2]; NODES]) -> Orientation {
+    let dets = det_j_at_gauss(xy);
+    let min = dets.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = dets.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // det J is a quarter of a local area: compare it with the element's extent squared.
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in xy {
+        for d in 0..2 {
+            lo[d] = lo[d].min(p[d]);
+            hi[d] = hi[d].max(p[d]);
+        }
+    }
+    let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+    let tiny = 1e-12 * extent * extent;
+    if min > tiny {
+        Orientation::CounterClockwise
+    } else if max < -tiny {
+        Orientation::Clockwise
+    } else {
+        Orientation::Degenerate { min, max }
+    }
+}
+
+impl PreparedMesh {
+    /// Validates `mesh` and builds the solver's numbering. Errors name the element or node.
+    pub fn prepare(mesh: &Mesh) -> Result<Self> {
+        let n = mesh.nodes();
+        let src = || mesh.source.clone();
+        if mesh.y.len() != n {
+            return Err(Error::Mesh {
+                source_name: src(),
+                reason: format!("{} x values but {} y values", n, mesh.y.len()),
+            });
+        }
+        if mesh.quad8.is_empty() {
+            return Err(Error::Mesh {
+                source_name: src(),
+                reason: "the mesh has no elements".into(),
+            });
+        }
+        if let Some(i) = (0..n).find(|&i| !mesh.x[i].is_finite() || !mesh.y[i].is_finite()) {
+            return Err(Error::Mesh {
+                source_name: src(),
+                reason: format!("node {i} has a non-finite coordinate ({}, {})", mesh.x[i], mesh.y[i]),
+            });
+        }
+        for (e, el) in mesh.quad8.iter().enumerate() {
+            if let Some(&bad) = el.iter().find(|&&k| k as usize >= n) {
+                return Err(Error::Element {
+                    source_name: src(),
+                    element: e,
+                    reason: format!("node index {bad} is outside 0..{n}"),
+                });
+            }
+            for a in 0..NODES {
+                if el[a + 1..].contains(&el[a]) {
+                    return Err(Error::Element {
+                        source_name: src(),
+                        element: e,
+                        reason: format!("node {} appears more than once in {:?}", el[a], el),
+                    });
+                }
+            }
+        }
+
+        let orientations: Vec<Orientation> = (0..mesh.elements())
+            .into_par_iter()
+            .map(|e| orientation(&mesh.element_xy(e)))
+            .collect();
+        if let Some((e, Orientation::Degenerate { min, max })) = orientations
+            .iter()
+            .enumerate()
+            .find(|(_, o)| matches!(o, Orientation::Degenerate { .. }))
+        {
+            return Err(Error::Element {
+                source_name: src(),
+                element: e,
+                reason: format!(
+                    "degenerate or self-overlapping: det J ranges from {min:.3e} to {max:.3e} over \
+                     its Gauss points (it must keep one sign and not vanish); nodes {:?}",
+                    mesh.quad8[e]
+                ),
+            });
+        }
+
+        // Used nodes, numbered compactly in input order.
+        let mut solver_node = vec![u32::MAX; n];
+        for el in &mesh.quad8 {
+            for &k in el {
+                solver_node[k as usize] = 0;
+            }
+        }
+        let mut input_node = Vec::with_capacity(n);
+        for (i, s) in solver_node.iter_mut().enumerate() {
+            if *s == 0 {
+                *s = input_node.len() as u32;
+                input_node.push(i as u32);
+            }
+        }
+        let xy = input_node
+            .iter()
+            .map(|&i| [mesh.x[i as usize], mesh.y[i as usize]])
+            .collect();
+        let mut reoriented = 0;
+        let elements = mesh
+            .quad8
+            .iter()
+            .zip(&orientations)
+            .map(|(el, o)| {
+                let el = el.map(|k| solver_node[k as usize]);
+                if *o == Orientation::Clockwise {
+                    reoriented += 1;
+                    REVERSED.map(|k| el[k])
+                } else {
+                    el
+                }
+            })
+            .collect();
+        Ok(PreparedMesh {
+            xy,
+            elements,
+            input_node,
+            input_nodes: n,
+            reoriented,
+        })
+    }
+
+    /// Number of solver nodes (the used ones).
+    pub fn nodes(&self) -> usize {
+        self.xy.len()
+    }
+
+    /// Number of elements.
+    pub fn elements(&self) -> usize {
+        self.elements.len()
+    }
+
+    /// Input nodes used by no element.
+    pub fn unused_nodes(&self) -> usize {
+        self.input_nodes - self.nodes()
+    }
+
+    /// Coordinates of element `e`'s nodes, counter-clockwise.
+    pub fn element_xy(&self, e: usize) -> [[f64; 2]; NODES] {
+        self.elements[e].map(|k| self.xy[k as usize])
+    }
+
+    /// A nodal field in the input's node order; unused nodes get 0, as in the reference.
+    pub fn to_input_order(&self, field: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.input_nodes];
+        for (s, &i) in self.input_node.iter().enumerate() {
+            out[i as usize] = field[s];
+        }
+        out
+    }
+
+    /// Bounding box `[xmin, xmax, ymin, ymax]` of the solver's nodes.
+    pub fn bounding_box(&self) -> [f64; 4] {
+        self.xy.iter().fold(
+            [f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY],
+            |b, p| [b[0].min(p[0]), b[1].max(p[0]), b[2].min(p[1]), b[3].max(p[1])],
+        )
+    }
+}

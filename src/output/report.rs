@@ -1,0 +1,120 @@
+//! The JSON report of one solve. Stage names match the CLI table and the benchmark table.
+
+use serde::Serialize;
+
+use crate::solve::{BoundaryReport, Outcome, SolveOptions, Timings};
+
+/// The mesh as the solver saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeshReport {
+    pub path: String,
+    pub nodes: usize,
+    pub elements: usize,
+    pub unused_nodes: usize,
+    pub reoriented_elements: usize,
+    pub nnz: usize,
+}
+
+/// The linear solver's account.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolverReport {
+    pub name: String,
+    pub iterations: usize,
+    pub converged: bool,
+    pub relative_residual: f64,
+    pub rtol: f64,
+}
+
+/// Ranges of the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolutionReport {
+    pub u_min: f64,
+    pub u_max: f64,
+    pub vel_max: f64,
+    pub abs_vel_min: f64,
+    pub abs_vel_max: f64,
+    pub pressure_min: f64,
+    pub pressure_max: f64,
+}
+
+/// The problem's constants.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemReport {
+    pub inlet_flux: f64,
+    pub robin_p: f64,
+    pub p0: f64,
+    pub rho: f64,
+    pub bc_tol: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub potflow_version: &'static str,
+    pub mesh: MeshReport,
+    pub backend: String,
+    pub threads: usize,
+    pub timings: Timings,
+    pub solver: SolverReport,
+    pub solution: SolutionReport,
+    pub boundary: BoundaryReport,
+    pub problem: ProblemReport,
+}
+
+fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+}
+
+impl Report {
+    /// Builds the report of `outcome`.
+    pub fn new(path: &str, backend: &str, threads: usize, opts: &SolveOptions, outcome: &Outcome) -> Self {
+        let (u_min, u_max) = range(outcome.u.iter().copied());
+        let f = &outcome.fields;
+        let (_, vel_max) = range(f.vel.iter().map(|v| v[0].hypot(v[1])));
+        let (abs_vel_min, abs_vel_max) = range(f.abs_vel.iter().copied());
+        let (pressure_min, pressure_max) = range(f.pressure.iter().copied());
+        Report {
+            potflow_version: env!("CARGO_PKG_VERSION"),
+            mesh: MeshReport {
+                path: path.to_string(),
+                nodes: outcome.nodes,
+                elements: outcome.elements,
+                unused_nodes: outcome.unused_nodes,
+                reoriented_elements: outcome.reoriented_elements,
+                nnz: outcome.nnz,
+            },
+            backend: backend.to_string(),
+            threads,
+            timings: outcome.timings,
+            solver: SolverReport {
+                name: outcome.solver.to_string(),
+                iterations: outcome.cg.iterations,
+                converged: outcome.cg.converged,
+                relative_residual: outcome.cg.relative_residual,
+                rtol: opts.cg.rtol,
+            },
+            solution: SolutionReport {
+                u_min,
+                u_max,
+                vel_max,
+                abs_vel_min,
+                abs_vel_max,
+                pressure_min,
+                pressure_max,
+            },
+            boundary: outcome.boundary,
+            problem: ProblemReport {
+                inlet_flux: opts.inlet_flux,
+                robin_p: opts.robin_p,
+                p0: opts.pressure.p0,
+                rho: opts.pressure.rho,
+                bc_tol: opts.bc_tol,
+            },
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,216 @@
+//! The pipeline, stage by stage, each timed:
+//!
+//! ```text
+//! load      read + validate + orient + drop unused nodes        (PreparedMesh)
+//! assemble  CSR pattern, element stiffness kernel, slot scatter (Matrix)
+//! bc        inlet flux, exact Dirichlet elimination on the outlet
+//! solve     preconditioned CG
+//! post      velocity kernel, |v|, pressure, mass balance
+//! ```
+
+use std::time::Instant;
+
+use crate::assembly::{stiffness_slots, CsrPattern, Matrix};
+use crate::bc::{self, Boundary};
+use crate::element::PressureModel;
+use crate::error::{Error, Result};
+use crate::mesh::{Mesh, PreparedMesh};
+use crate::post::{velocity_cpu, ElementFields};
+use crate::solver::{cg, CgOptions, CgOutcome, Jacobi, Preconditioner};
+
+/// Everything that defines a solve apart from the mesh.
+#[derive(Debug, Clone, Copy)]
+pub struct SolveOptions {
+    /// Inflow flux γ through the inlet edges (the reference's 2.5).
+    pub inlet_flux: f64,
+    /// Robin coefficient p on the inlet edges (0: pure flux, the reference's use).
+    pub robin_p: f64,
+    /// Pressure constants.
+    pub pressure: PressureModel,
+    /// CG stopping rule.
+    pub cg: CgOptions,
+    /// Tolerance of the inlet/outlet coordinate rule.
+    pub bc_tol: f64,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            inlet_flux: 2.5,
+            robin_p: 0.0,
+            pressure: PressureModel::default(),
+            cg: CgOptions::default(),
+            bc_tol: 1e-9,
+        }
+    }
+}
+
+/// Seconds spent in each stage. `total` is the wall time from the start of `load` to the end
+/// of `post` (outputs excluded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Timings {
+    pub load: f64,
+    pub assemble: f64,
+    pub bc: f64,
+    pub solve: f64,
+    pub post: f64,
+    pub total: f64,
+}
+
+/// The boundary as found and the flux through it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct BoundaryReport {
+    pub inlet_nodes: usize,
+    pub inlet_edges: usize,
+    pub outlet_nodes: usize,
+    /// Flux put in through the inlet: Σ Pₑ.
+    pub inflow: f64,
+    /// Flux leaving through the outlet: the Dirichlet reaction.
+    pub outflow: f64,
+}
+
+/// A finished solve, with results in the input's node and element order.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Nodes in the input (used or not).
+    pub nodes: usize,
+    pub elements: usize,
+    pub unused_nodes: usize,
+    pub reoriented_elements: usize,
+    /// Stored entries of the stiffness matrix.
+    pub nnz: usize,
+    /// Nodal potential, input order, 0 on unused nodes.
+    pub u: Vec<f64>,
+    /// Element velocity, |v|, pressure, input order.
+    pub fields: ElementFields,
+    pub solver: &'static str,
+    pub cg: CgOutcome,
+    pub boundary: BoundaryReport,
+    pub timings: Timings,
+}
+
+impl Outcome {
+    /// `Err(NotConverged)` when CG stopped short of rtol.
+    pub fn ensure_converged(&self, rtol: f64) -> Result<()> {
+        if self.cg.converged {
+            Ok(())
+        } else {
+            Err(Error::NotConverged {
+                iterations: self.cg.iterations,
+                residual: self.cg.relative_residual,
+                rtol,
+            })
+        }
+    }
+}
+
+/// A linear system with its pattern, after assembly and boundary conditions.
+pub struct System {
+    pub pattern: CsrPattern,
+    pub matrix: Matrix,
+    pub rhs: Vec<f64>,
+}
+
+/// Assembles the stiffness matrix of `mesh` on the CPU with a zero right-hand side.
+pub fn assemble(mesh: &PreparedMesh) -> System {
+    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+    let matrix = pattern.matrix(pattern.scatter(&stiffness_slots(mesh)));
+    let rhs = vec![0.0; mesh.nodes()];
+    System {
+        pattern,
+        matrix,
+        rhs,
+    }
+}
+
+/// Solves Laplace's equation with `u = values` on `nodes` and no flux elsewhere (a general
+/// Dirichlet problem, used by the convergence tests). Returns u in solver order.
+pub fn solve_dirichlet(
+    mesh: &PreparedMesh,
+    nodes: &[u32],
+    values: &[f64],
+    opts: CgOptions,
+) -> Result<(Vec<f64>, CgOutcome)> {
+    let mut sys = assemble(mesh);
+    bc::check_pieces_anchored(mesh, nodes)?;
+    bc::apply_dirichlet(&mut sys.matrix, &mut sys.rhs, nodes, values);
+    let mut u = vec![0.0; mesh.nodes()];
+    for (&i, &v) in nodes.iter().zip(values) {
+        u[i as usize] = v;
+    }
+    let outcome = cg(&sys.matrix, &sys.rhs, &mut u, &Jacobi::new(&sys.matrix), opts, &mut |_, _| {});
+    Ok((u, outcome))
+}
+
+fn seconds(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64()
+}
+
+/// Runs the whole pipeline on the CPU. `read_seconds` is the time already spent reading the
+/// file; it is counted in `load`. `progress(iteration, relative residual)` follows CG.
+pub fn run(
+    mesh: &Mesh,
+    opts: &SolveOptions,
+    read_seconds: f64,
+    progress: &mut dyn FnMut(usize, f64),
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let mut t = Timings::default();
+
+    let prepared = PreparedMesh::prepare(mesh)?;
+    let boundary = Boundary::by_x_extremes(&prepared, &mesh.source, opts.bc_tol)?;
+    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)?;
+    t.load = read_seconds + seconds(start);
+
+    let stage = Instant::now();
+    let mut sys = assemble(&prepared);
+    t.assemble = seconds(stage);
+
+    let stage = Instant::now();
+    let inflow = bc::apply_robin(
+        &prepared,
+        &sys.pattern,
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.inlet_edges,
+        opts.robin_p,
+        opts.inlet_flux,
+    );
+    let load = sys.rhs.clone();
+    let zeros = vec![0.0; boundary.outlet_nodes.len()];
+    let dirichlet = bc::apply_dirichlet(&mut sys.matrix, &mut sys.rhs, &boundary.outlet_nodes, &zeros);
+    t.bc = seconds(stage);
+
+    let stage = Instant::now();
+    let pc = Jacobi::new(&sys.matrix);
+    let mut u = vec![0.0; prepared.nodes()];
+    let cg_outcome = cg(&sys.matrix, &sys.rhs, &mut u, &pc, opts.cg, progress);
+    t.solve = seconds(stage);
+
+    let stage = Instant::now();
+    let fields = velocity_cpu(&prepared, &u, opts.pressure);
+    let outflow = dirichlet.outflow(&u, &load);
+    let u_input = prepared.to_input_order(&u);
+    t.post = seconds(stage);
+    t.total = read_seconds + seconds(start);
+
+    Ok(Outcome {
+        nodes: prepared.input_nodes,
+        elements: prepared.elements(),
+        unused_nodes: prepared.unused_nodes(),
+        reoriented_elements: prepared.reoriented,
+        nnz: sys.pattern.nnz(),
+        u: u_input,
+        fields,
+        solver: pc.name(),
+        cg: cg_outcome,
+        boundary: BoundaryReport {
+            inlet_nodes: boundary.inlet_nodes.len(),
+            inlet_edges: boundary.inlet_edges.len(),
+            outlet_nodes: boundary.outlet_nodes.len(),
+            inflow,
+            outflow,
+        },
+        timings: t,
+    })
+}
