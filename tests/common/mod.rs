@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests: anchor files, small meshes, norms.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use potflow::mesh::{generate, Mesh};
+
+/// `../shared/anchor` beside the project.
+pub fn anchor() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/anchor")
+}
+
+/// The anchor meshes, smallest first.
+pub const ANCHOR_MESHES: [&str; 8] = [
+    "y_tube_201",
+    "backward_step_287",
+    "venturi_341",
+    "s_bend_387",
+    "t_junction_393",
+    "elbow_90_411",
+    "s_duct_16k",
+    "y_tube_195k",
+];
+
+/// A tiny deterministic generator (SplitMix64) so tests need no extra crate.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [-1, 1).
+    pub fn symmetric(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// A channel `[0, length] × [0, height]` of `nx × ny` straight-sided elements whose interior
+/// corners are moved at random (by up to `amount` of a cell), mid-edge nodes at the middle of
+/// their straight edges; then nodes and elements are shuffled and every other element is
+/// written clockwise. Inlet (x = 0) and outlet (x = length) stay exactly straight.
+pub fn distorted_channel(nx: usize, ny: usize, length: f64, height: f64, amount: f64, seed: u64) -> Mesh {
+    let mut rng = Rng::new(seed);
+    let (hx, hy) = (length / nx as f64, height / ny as f64);
+    // Corner grid.
+    let mut corner = vec![[0.0; 2]; (nx + 1) * (ny + 1)];
+    for i in 0..=nx {
+        for j in 0..=ny {
+            let mut p = [i as f64 * hx, j as f64 * hy];
+            if i > 0 && i < nx {
+                p[0] += amount * hx * rng.symmetric();
+            }
+            if j > 0 && j < ny && i > 0 && i < nx {
+                p[1] += amount * hy * rng.symmetric();
+            }
+            corner[i * (ny + 1) + j] = p;
+        }
+    }
+    // Build through the structured generator, then move nodes: corners to the grid above,
+    // mid-edge nodes to the midpoint of their edge.
+    let mut mesh = generate::channel(nx, ny, length, height);
+    let rows = 2 * ny + 1;
+    let mut lattice_of = vec![(0usize, 0usize); mesh.nodes()];
+    {
+        let mut k = 0;
+        for i in 0..2 * nx + 1 {
+            for j in 0..rows {
+                if i % 2 == 1 && j % 2 == 1 {
+                    continue;
+                }
+                lattice_of[k] = (i, j);
+                k += 1;
+            }
+        }
+    }
+    let at = |i: usize, j: usize| corner[(i / 2) * (ny + 1) + j / 2];
+    for (k, &(i, j)) in lattice_of.iter().enumerate() {
+        let p = match (i % 2, j % 2) {
+            (0, 0) => at(i, j),
+            (1, 0) => mid(at(i - 1, j), at(i + 1, j)),
+            (0, 1) => mid(at(i, j - 1), at(i, j + 1)),
+            _ => unreachable!(),
+        };
+        mesh.x[k] = p[0];
+        mesh.y[k] = p[1];
+    }
+    shuffle(&mut mesh, &mut rng);
+    mesh
+}
+
+fn mid(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])]
+}
+
+/// Random node numbering, random element order, every other element reversed (clockwise).
+pub fn shuffle(mesh: &mut Mesh, rng: &mut Rng) {
+    let n = mesh.nodes();
+    let mut perm: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        perm.swap(i, rng.below(i + 1));
+    }
+    let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
+    for (old, &new) in perm.iter().enumerate() {
+        x[new] = mesh.x[old];
+        y[new] = mesh.y[old];
+    }
+    mesh.x = x;
+    mesh.y = y;
+    for el in mesh.quad8.iter_mut() {
+        *el = el.map(|k| perm[k as usize] as u32);
+    }
+    let m = mesh.quad8.len();
+    for i in (1..m).rev() {
+        mesh.quad8.swap(i, rng.below(i + 1));
+    }
+    for (e, el) in mesh.quad8.iter_mut().enumerate() {
+        if e % 2 == 1 {
+            *el = potflow::element::REVERSED.map(|k| el[k]);
+        }
+    }
+}
+
+/// max |a − b| / max |b|.
+pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}

@@ -1,0 +1,139 @@
+//! Verification ladder: patch test, convergence rates against an exact harmonic solution,
+//! serial = parallel assembly, mass balance.
+
+mod common;
+
+use common::distorted_channel;
+use potflow::element::{gauss3x3, gradients, shape, NODES};
+use potflow::mesh::{generate, PreparedMesh};
+use potflow::solve::{self, assemble, SolveOptions};
+use potflow::solver::CgOptions;
+
+fn tight() -> SolveOptions {
+    SolveOptions {
+        cg: CgOptions { rtol: 1e-13, max_iter: 100_000 },
+        ..SolveOptions::default()
+    }
+}
+
+#[test]
+fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
+    // Straight-sided isoparametric Quad-8 elements contain every linear field, so with an
+    // inflow flux g at x = 0 and u = 0 at x = L the discrete solution is u = g (L − x),
+    // v = (g, 0) exactly, up to round-off and the CG tolerance (1e-13).
+    let (length, g) = (3.0, 2.5);
+    let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
+    let out = solve::run(&mesh, &tight(), 0.0, &mut |_, _| {}).unwrap();
+    assert!(out.reoriented_elements > 0, "the shuffled mesh has clockwise elements");
+    for (i, &u) in out.u.iter().enumerate() {
+        let exact = g * (length - mesh.x[i]);
+        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+    }
+    for (e, v) in out.fields.vel.iter().enumerate() {
+        assert!((v[0] - g).abs() < 1e-10 && v[1].abs() < 1e-10, "element {e}: v = {v:?}");
+        assert!((out.fields.abs_vel[e] - g).abs() < 1e-10);
+    }
+    // Mass balance: the flux in is g × height; the Dirichlet reaction gives it back.
+    assert!((out.boundary.inflow - g).abs() < 1e-12);
+    assert!((out.boundary.outflow - g).abs() < 1e-10);
+}
+
+/// L2 errors of u and of grad u against `exact` (value, gradient), by 3×3 Gauss.
+fn l2_errors(mesh: &PreparedMesh, u: &[f64], exact: impl Fn(f64, f64) -> (f64, [f64; 2])) -> (f64, f64) {
+    let (mut eu, mut ev) = (0.0, 0.0);
+    for e in 0..mesh.elements() {
+        let xy = mesh.element_xy(e);
+        let ue: [f64; NODES] = mesh.elements[e].map(|k| u[k as usize]);
+        for (xi, eta, w) in gauss3x3() {
+            let n = shape(xi, eta);
+            let (b, det) = gradients(xi, eta, &xy);
+            let x: f64 = (0..NODES).map(|k| n[k] * xy[k][0]).sum();
+            let y: f64 = (0..NODES).map(|k| n[k] * xy[k][1]).sum();
+            let uh: f64 = (0..NODES).map(|k| n[k] * ue[k]).sum();
+            let gx: f64 = (0..NODES).map(|k| b[0][k] * ue[k]).sum();
+            let gy: f64 = (0..NODES).map(|k| b[1][k] * ue[k]).sum();
+            let (ux, [dx, dy]) = exact(x, y);
+            eu += w * det * (uh - ux).powi(2);
+            ev += w * det * ((gx - dx).powi(2) + (gy - dy).powi(2));
+        }
+    }
+    (eu.sqrt(), ev.sqrt())
+}
+
+/// Least-squares slope of log(err) against log(h).
+fn fitted_rate(h: &[f64], err: &[f64]) -> f64 {
+    let lx: Vec<f64> = h.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = err.iter().map(|v| v.ln()).collect();
+    let n = lx.len() as f64;
+    let (mx, my) = (lx.iter().sum::<f64>() / n, ly.iter().sum::<f64>() / n);
+    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = lx.iter().map(|x| (x - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+#[test]
+fn convergence_rates_for_an_exact_harmonic_solution() {
+    // u = eˣ sin y is harmonic; impose it on the whole boundary of the unit square through the
+    // general Dirichlet interface. Quad-8 on rectangles: ‖u − uₕ‖ ~ h³, ‖∇(u − uₕ)‖ ~ h².
+    let exact = |x: f64, y: f64| (x.exp() * y.sin(), [x.exp() * y.sin(), x.exp() * y.cos()]);
+    let (mut hs, mut eus, mut evs) = (vec![], vec![], vec![]);
+    for n in [4, 8, 16, 32] {
+        let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
+        let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
+        let nodes: Vec<u32> = (0..mesh.nodes() as u32).filter(|&i| on_boundary(&mesh.xy[i as usize])).collect();
+        let values: Vec<f64> = nodes.iter().map(|&i| exact(mesh.xy[i as usize][0], mesh.xy[i as usize][1]).0).collect();
+        let (u, outcome) =
+            solve::solve_dirichlet(&mesh, &nodes, &values, CgOptions { rtol: 1e-14, max_iter: 100_000 }).unwrap();
+        assert!(outcome.converged);
+        let (eu, ev) = l2_errors(&mesh, &u, exact);
+        hs.push(1.0 / n as f64);
+        eus.push(eu);
+        evs.push(ev);
+    }
+    let (ru, rv) = (fitted_rate(&hs, &eus), fitted_rate(&hs, &evs));
+    eprintln!("L2(u) errors {eus:?} rate {ru:.3}; L2(grad u) errors {evs:?} rate {rv:.3}");
+    assert!((ru - 3.0).abs() < 0.05, "u converges at rate {ru}, expected 3");
+    assert!((rv - 2.0).abs() < 0.05, "grad u converges at rate {rv}, expected 2");
+}
+
+#[test]
+fn serial_and_parallel_assembly_give_identical_matrices() {
+    let mesh = PreparedMesh::prepare(&distorted_channel(40, 20, 4.0, 1.0, 0.25, 11)).unwrap();
+    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    let serial = pool(1).install(|| assemble(&mesh).matrix);
+    for threads in [2, 3, 7] {
+        let parallel = pool(threads).install(|| assemble(&mesh).matrix);
+        assert_eq!(serial.indptr(), parallel.indptr());
+        assert_eq!(serial.indices(), parallel.indices());
+        let same_bits = serial.data().iter().zip(parallel.data()).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same_bits, "{threads} threads changed a value");
+    }
+}
+
+#[test]
+fn assembled_matrix_is_symmetric_with_zero_row_sums() {
+    let mesh = PreparedMesh::prepare(&distorted_channel(10, 6, 2.0, 1.0, 0.3, 3)).unwrap();
+    let a = assemble(&mesh).matrix;
+    let dense = a.to_dense();
+    let scale = dense.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for i in 0..a.rows() {
+        let row: f64 = dense.row(i).sum();
+        assert!(row.abs() < 1e-13 * scale);
+        for j in 0..a.cols() {
+            assert!((dense[[i, j]] - dense[[j, i]]).abs() < 1e-14 * scale);
+        }
+    }
+}
+
+#[test]
+fn disconnected_piece_without_outlet_is_reported_singular() {
+    // Two channels side by side in y, only the first reaching x = xmax.
+    let mut mesh = generate::channel(4, 2, 2.0, 1.0);
+    let other = generate::channel(2, 2, 1.0, 1.0);
+    let offset = mesh.nodes() as u32;
+    mesh.x.extend(other.x.iter());
+    mesh.y.extend(other.y.iter().map(|y| y + 5.0));
+    mesh.quad8.extend(other.quad8.iter().map(|el| el.map(|k| k + offset)));
+    let err = solve::run(&mesh, &SolveOptions::default(), 0.0, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("singular"), "{err}");
+}
