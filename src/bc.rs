@@ -127,13 +127,20 @@ impl DirichletRows {
         -self
             .rows
             .iter()
-            .map(|(i, row)| row.iter().map(|&(j, v)| v * u[j as usize]).sum::<f64>() - load[*i as usize])
+            .map(|(i, row)| {
+                row.iter().map(|&(j, v)| v * u[j as usize]).sum::<f64>() - load[*i as usize]
+            })
             .sum::<f64>()
     }
 }
 
 /// Imposes `u[nodes[k]] = values[k]` exactly by elimination (see the module docs).
-pub fn apply_dirichlet(a: &mut Matrix, b: &mut [f64], nodes: &[u32], values: &[f64]) -> DirichletRows {
+pub fn apply_dirichlet(
+    a: &mut Matrix,
+    b: &mut [f64],
+    nodes: &[u32],
+    values: &[f64],
+) -> DirichletRows {
     let n = a.rows();
     let mut g = vec![f64::NAN; n];
     for (&i, &v) in nodes.iter().zip(values) {

@@ -108,19 +108,33 @@ impl SolveArgs {
                 bail!("{name} must be a positive number, got {v}");
             }
         }
-        for (name, v) in [("--inlet-flux", self.inlet_flux), ("--robin-p", self.robin_p), ("--p0", self.p0), ("--rho", self.rho)] {
+        for (name, v) in [
+            ("--inlet-flux", self.inlet_flux),
+            ("--robin-p", self.robin_p),
+            ("--p0", self.p0),
+            ("--rho", self.rho),
+        ] {
             if !v.is_finite() {
                 bail!("{name} must be finite, got {v}");
             }
         }
         if self.robin_p < 0.0 {
-            bail!("--robin-p must be >= 0 (a negative p makes the system indefinite), got {}", self.robin_p);
+            bail!(
+                "--robin-p must be >= 0 (a negative p makes the system indefinite), got {}",
+                self.robin_p
+            );
         }
         Ok(SolveOptions {
             inlet_flux: self.inlet_flux,
             robin_p: self.robin_p,
-            pressure: PressureModel { p0: self.p0, rho: self.rho },
-            cg: CgOptions { rtol: self.rtol, max_iter: self.max_iter },
+            pressure: PressureModel {
+                p0: self.p0,
+                rho: self.rho,
+            },
+            cg: CgOptions {
+                rtol: self.rtol,
+                max_iter: self.max_iter,
+            },
             bc_tol: self.bc_tol,
         })
     }
@@ -132,8 +146,10 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} CG {pos} iterations, relative residual {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(
+            "{spinner} CG {pos} iterations, relative residual {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar
 }
@@ -198,7 +214,11 @@ fn print_summary(r: &Report, o: &Outcome) {
         r.solver.iterations,
         r.solver.relative_residual,
         r.solver.rtol,
-        if r.solver.converged { "" } else { "  NOT CONVERGED" }
+        if r.solver.converged {
+            ""
+        } else {
+            "  NOT CONVERGED"
+        }
     );
     let b = &o.boundary;
     println!(

@@ -138,7 +138,14 @@ pub fn solve_dirichlet(
     for (&i, &v) in nodes.iter().zip(values) {
         u[i as usize] = v;
     }
-    let outcome = cg(&sys.matrix, &sys.rhs, &mut u, &Jacobi::new(&sys.matrix), opts, &mut |_, _| {});
+    let outcome = cg(
+        &sys.matrix,
+        &sys.rhs,
+        &mut u,
+        &Jacobi::new(&sys.matrix),
+        opts,
+        &mut |_, _| {},
+    );
     Ok((u, outcome))
 }
 
@@ -178,7 +185,12 @@ pub fn run(
     );
     let load = sys.rhs.clone();
     let zeros = vec![0.0; boundary.outlet_nodes.len()];
-    let dirichlet = bc::apply_dirichlet(&mut sys.matrix, &mut sys.rhs, &boundary.outlet_nodes, &zeros);
+    let dirichlet = bc::apply_dirichlet(
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.outlet_nodes,
+        &zeros,
+    );
     t.bc = seconds(stage);
 
     let stage = Instant::now();

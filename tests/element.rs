@@ -3,7 +3,13 @@
 
 use potflow::element::*;
 
-const POINTS: [(f64, f64); 5] = [(0.0, 0.0), (0.3, -0.7), (-0.9, 0.2), (1.0, 1.0), (0.577, 0.1)];
+const POINTS: [(f64, f64); 5] = [
+    (0.0, 0.0),
+    (0.3, -0.7),
+    (-0.9, 0.2),
+    (1.0, 1.0),
+    (0.577, 0.1),
+];
 
 #[test]
 fn shape_functions_are_a_partition_of_unity() {
@@ -47,7 +53,11 @@ fn shape_derivatives_match_finite_differences() {
 #[test]
 fn gauss_rules_integrate_polynomials_exactly() {
     // 3-point Gauss is exact to degree 5: ∫ξ⁴ = 2/5 on [-1, 1].
-    let i4: f64 = GAUSS3_X.iter().zip(&GAUSS3_W).map(|(x, w)| w * x.powi(4)).sum();
+    let i4: f64 = GAUSS3_X
+        .iter()
+        .zip(&GAUSS3_W)
+        .map(|(x, w)| w * x.powi(4))
+        .sum();
     assert!((i4 - 0.4).abs() < 1e-15);
     let area: f64 = gauss3x3().iter().map(|p| p.2).sum();
     assert!((area - 4.0).abs() < 1e-15);
@@ -85,7 +95,11 @@ const C90: [[f64; 8]; 8] = [
 fn rectangle_stiffness_matches_closed_form() {
     // Far from the origin with sizes exact in binary, so the input itself carries no rounding:
     // element-relative coordinates must keep the full precision there.
-    for (a, b, x0, y0) in [(1.0, 1.0, 0.0, 0.0), (2.0, 0.5, 3.0, -1.0), (0.125, 0.375, 1e4, 2e4)] {
+    for (a, b, x0, y0) in [
+        (1.0, 1.0, 0.0, 0.0),
+        (2.0, 0.5, 3.0, -1.0),
+        (0.125, 0.375, 1e4, 2e4),
+    ] {
         let k = stiffness_element(&rectangle(a, b, x0, y0));
         for i in 0..8 {
             for j in 0..8 {
@@ -124,7 +138,11 @@ fn stiffness_is_symmetric_with_zero_row_sums() {
 fn robin_edge_matches_closed_form() {
     // Straight edge of length L: ∫N ds = L (1/6, 2/3, 1/6); ∫N Nᵀ ds = L/30 [[4,2,-1],[2,16,2],[-1,2,4]].
     let l = 2.5f64;
-    let xy = [[1.0, 1.0], [1.0 + 0.6 * l / 2.0, 1.0 + 0.8 * l / 2.0], [1.0 + 0.6 * l, 1.0 + 0.8 * l]];
+    let xy = [
+        [1.0, 1.0],
+        [1.0 + 0.6 * l / 2.0, 1.0 + 0.8 * l / 2.0],
+        [1.0 + 0.6 * l, 1.0 + 0.8 * l],
+    ];
     let (h, f) = robin_edge(&xy, 3.0, 2.0);
     let fe = [l / 6.0, 2.0 * l / 3.0, l / 6.0].map(|v| 2.0 * v);
     let he = [[4.0, 2.0, -1.0], [2.0, 16.0, 2.0], [-1.0, 2.0, 4.0]];

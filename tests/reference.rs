@@ -33,7 +33,10 @@ fn reference(name: &str) -> Reference {
 fn check(name: &str) {
     let mesh = read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap();
     let opts = SolveOptions {
-        cg: CgOptions { rtol: 1e-10, max_iter: 200_000 },
+        cg: CgOptions {
+            rtol: 1e-10,
+            max_iter: 200_000,
+        },
         ..SolveOptions::default()
     };
     let out = solve::run(&mesh, &opts, 0.0, &mut |_, _| {}).unwrap();
@@ -52,7 +55,10 @@ fn check(name: &str) {
     ];
     eprintln!("{name}: {diffs:?}, {} CG iterations", out.cg.iterations);
     for (field, d) in diffs {
-        assert!(d < 1e-6, "{name}: {field} differs from the reference by {d:.2e} (relative)");
+        assert!(
+            d < 1e-6,
+            "{name}: {field} differs from the reference by {d:.2e} (relative)"
+        );
     }
     let b = out.boundary;
     assert!(

@@ -11,7 +11,10 @@ use potflow::solver::CgOptions;
 
 fn tight() -> SolveOptions {
     SolveOptions {
-        cg: CgOptions { rtol: 1e-13, max_iter: 100_000 },
+        cg: CgOptions {
+            rtol: 1e-13,
+            max_iter: 100_000,
+        },
         ..SolveOptions::default()
     }
 }
@@ -24,13 +27,22 @@ fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
     let (length, g) = (3.0, 2.5);
     let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
     let out = solve::run(&mesh, &tight(), 0.0, &mut |_, _| {}).unwrap();
-    assert!(out.reoriented_elements > 0, "the shuffled mesh has clockwise elements");
+    assert!(
+        out.reoriented_elements > 0,
+        "the shuffled mesh has clockwise elements"
+    );
     for (i, &u) in out.u.iter().enumerate() {
         let exact = g * (length - mesh.x[i]);
-        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+        assert!(
+            (u - exact).abs() < 1e-10,
+            "node {i}: u = {u}, exact {exact}"
+        );
     }
     for (e, v) in out.fields.vel.iter().enumerate() {
-        assert!((v[0] - g).abs() < 1e-10 && v[1].abs() < 1e-10, "element {e}: v = {v:?}");
+        assert!(
+            (v[0] - g).abs() < 1e-10 && v[1].abs() < 1e-10,
+            "element {e}: v = {v:?}"
+        );
         assert!((out.fields.abs_vel[e] - g).abs() < 1e-10);
     }
     // Mass balance: the flux in is g × height; the Dirichlet reaction gives it back.
@@ -39,7 +51,11 @@ fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
 }
 
 /// L2 errors of u and of grad u against `exact` (value, gradient), by 3×3 Gauss.
-fn l2_errors(mesh: &PreparedMesh, u: &[f64], exact: impl Fn(f64, f64) -> (f64, [f64; 2])) -> (f64, f64) {
+fn l2_errors(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    exact: impl Fn(f64, f64) -> (f64, [f64; 2]),
+) -> (f64, f64) {
     let (mut eu, mut ev) = (0.0, 0.0);
     for e in 0..mesh.elements() {
         let xy = mesh.element_xy(e);
@@ -80,10 +96,23 @@ fn convergence_rates_for_an_exact_harmonic_solution() {
     for n in [4, 8, 16, 32] {
         let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
         let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
-        let nodes: Vec<u32> = (0..mesh.nodes() as u32).filter(|&i| on_boundary(&mesh.xy[i as usize])).collect();
-        let values: Vec<f64> = nodes.iter().map(|&i| exact(mesh.xy[i as usize][0], mesh.xy[i as usize][1]).0).collect();
-        let (u, outcome) =
-            solve::solve_dirichlet(&mesh, &nodes, &values, CgOptions { rtol: 1e-14, max_iter: 100_000 }).unwrap();
+        let nodes: Vec<u32> = (0..mesh.nodes() as u32)
+            .filter(|&i| on_boundary(&mesh.xy[i as usize]))
+            .collect();
+        let values: Vec<f64> = nodes
+            .iter()
+            .map(|&i| exact(mesh.xy[i as usize][0], mesh.xy[i as usize][1]).0)
+            .collect();
+        let (u, outcome) = solve::solve_dirichlet(
+            &mesh,
+            &nodes,
+            &values,
+            CgOptions {
+                rtol: 1e-14,
+                max_iter: 100_000,
+            },
+        )
+        .unwrap();
         assert!(outcome.converged);
         let (eu, ev) = l2_errors(&mesh, &u, exact);
         hs.push(1.0 / n as f64);
@@ -92,20 +121,35 @@ fn convergence_rates_for_an_exact_harmonic_solution() {
     }
     let (ru, rv) = (fitted_rate(&hs, &eus), fitted_rate(&hs, &evs));
     eprintln!("L2(u) errors {eus:?} rate {ru:.3}; L2(grad u) errors {evs:?} rate {rv:.3}");
-    assert!((ru - 3.0).abs() < 0.05, "u converges at rate {ru}, expected 3");
-    assert!((rv - 2.0).abs() < 0.05, "grad u converges at rate {rv}, expected 2");
+    assert!(
+        (ru - 3.0).abs() < 0.05,
+        "u converges at rate {ru}, expected 3"
+    );
+    assert!(
+        (rv - 2.0).abs() < 0.05,
+        "grad u converges at rate {rv}, expected 2"
+    );
 }
 
 #[test]
 fn serial_and_parallel_assembly_give_identical_matrices() {
     let mesh = PreparedMesh::prepare(&distorted_channel(40, 20, 4.0, 1.0, 0.25, 11)).unwrap();
-    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
     let serial = pool(1).install(|| assemble(&mesh).matrix);
     for threads in [2, 3, 7] {
         let parallel = pool(threads).install(|| assemble(&mesh).matrix);
         assert_eq!(serial.indptr(), parallel.indptr());
         assert_eq!(serial.indices(), parallel.indices());
-        let same_bits = serial.data().iter().zip(parallel.data()).all(|(a, b)| a.to_bits() == b.to_bits());
+        let same_bits = serial
+            .data()
+            .iter()
+            .zip(parallel.data())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same_bits, "{threads} threads changed a value");
     }
 }
@@ -133,7 +177,8 @@ fn disconnected_piece_without_outlet_is_reported_singular() {
     let offset = mesh.nodes() as u32;
     mesh.x.extend(other.x.iter());
     mesh.y.extend(other.y.iter().map(|y| y + 5.0));
-    mesh.quad8.extend(other.quad8.iter().map(|el| el.map(|k| k + offset)));
+    mesh.quad8
+        .extend(other.quad8.iter().map(|el| el.map(|k| k + offset)));
     let err = solve::run(&mesh, &SolveOptions::default(), 0.0, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("singular"), "{err}");
 }

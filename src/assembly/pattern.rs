@@ -9,6 +9,9 @@ use rayon::prelude::*;
 use super::Matrix;
 use crate::element::{NODES, SLOTS};
 
+/// One row under construction: its sorted columns and its (entry in row, slot) pairs.
+type RowBuild = (Vec<u32>, Vec<(u32, u32)>);
+
 /// Sparsity pattern plus the slot gather lists, built once per mesh.
 #[derive(Debug, Clone)]
 pub struct CsrPattern {
@@ -48,7 +51,10 @@ fn offsets(lengths: impl Iterator<Item = usize>) -> Vec<u32> {
     let mut total = 0u64;
     for l in lengths {
         total += l as u64;
-        assert!(total <= u32::MAX as u64, "matrix too large for 32-bit CSR offsets");
+        assert!(
+            total <= u32::MAX as u64,
+            "matrix too large for 32-bit CSR offsets"
+        );
         ptr.push(total as u32);
     }
     ptr
@@ -59,14 +65,11 @@ impl CsrPattern {
     pub fn new(n: usize, elements: &[[u32; NODES]]) -> Self {
         let (eptr, elems) = node_elements(n, elements);
         // For each row: its sorted columns, and (entry within row, slot) pairs.
-        let rows: Vec<(Vec<u32>, Vec<(u32, u32)>)> = (0..n)
+        let rows: Vec<RowBuild> = (0..n)
             .into_par_iter()
             .map(|i| {
                 let adj = &elems[eptr[i] as usize..eptr[i + 1] as usize];
-                let mut cols: Vec<u32> = adj
-                    .iter()
-                    .flat_map(|&e| elements[e as usize])
-                    .collect();
+                let mut cols: Vec<u32> = adj.iter().flat_map(|&e| elements[e as usize]).collect();
                 cols.sort_unstable();
                 cols.dedup();
                 let mut contributions = Vec::with_capacity(adj.len() * NODES);
@@ -132,7 +135,11 @@ impl CsrPattern {
 
     /// Sums element slots into CSR values, in parallel; deterministic (ascending slot order).
     pub fn scatter(&self, slots: &[f64]) -> Vec<f64> {
-        assert_eq!(slots.len(), self.entry_slots.len(), "slot array does not match the pattern");
+        assert_eq!(
+            slots.len(),
+            self.entry_slots.len(),
+            "slot array does not match the pattern"
+        );
         let mut values = vec![0.0; self.nnz()];
         values
             .par_chunks_mut(4096)
@@ -141,7 +148,10 @@ impl CsrPattern {
                 for (k, v) in chunk.iter_mut().enumerate() {
                     let k = c * 4096 + k;
                     let (a, b) = (self.entry_ptr[k] as usize, self.entry_ptr[k + 1] as usize);
-                    *v = self.entry_slots[a..b].iter().map(|&s| slots[s as usize]).sum();
+                    *v = self.entry_slots[a..b]
+                        .iter()
+                        .map(|&s| slots[s as usize])
+                        .sum();
                 }
             });
         values
@@ -150,7 +160,12 @@ impl CsrPattern {
     /// A sprs matrix with this pattern and the given values.
     pub fn matrix(&self, values: Vec<f64>) -> Matrix {
         // The pattern is sorted and in range by construction.
-        Matrix::try_new((self.n, self.n), self.indptr.clone(), self.indices.clone(), values)
-            .expect("CsrPattern builds valid CSR structure")
+        Matrix::try_new(
+            (self.n, self.n),
+            self.indptr.clone(),
+            self.indices.clone(),
+            values,
+        )
+        .expect("CsrPattern builds valid CSR structure")
     }
 }

@@ -63,7 +63,9 @@ pub fn block_nodes(nx: usize, ny: usize) -> usize {
 
 /// A straight channel `[0, length] × [0, height]` of `nx × ny` elements.
 pub fn channel(nx: usize, ny: usize, length: f64, height: f64) -> Mesh {
-    mapped_block(format!("channel {nx}x{ny}"), nx, ny, |s, t| [length * s, height * t])
+    mapped_block(format!("channel {nx}x{ny}"), nx, ny, |s, t| {
+        [length * s, height * t]
+    })
 }
 
 /// Half-width of the venturi channel: 1 far from the throat, 0.5 at x = 4.
@@ -76,13 +78,20 @@ pub fn venturi_half_width(x: f64) -> f64 {
 /// square at the inlet: `nx = 4 ny`). Inlet at x = 0, outlet at x = 8.
 pub fn venturi(target_nodes: usize) -> Mesh {
     // nodes(4ny, ny) = 12 ny² + 10 ny + 1
-    let ny = ((((100.0 + 48.0 * (target_nodes as f64 - 1.0)).sqrt() - 10.0) / 24.0).round() as usize).max(1);
+    let ny = ((((100.0 + 48.0 * (target_nodes as f64 - 1.0)).sqrt() - 10.0) / 24.0).round()
+        as usize)
+        .max(1);
     let nx = 4 * ny;
-    mapped_block(format!("venturi ({} nodes)", block_nodes(nx, ny)), nx, ny, |s, t| {
-        let x = 8.0 * s;
-        let h = venturi_half_width(x);
-        [x, h * (2.0 * t - 1.0)]
-    })
+    mapped_block(
+        format!("venturi ({} nodes)", block_nodes(nx, ny)),
+        nx,
+        ny,
+        |s, t| {
+            let x = 8.0 * s;
+            let h = venturi_half_width(x);
+            [x, h * (2.0 * t - 1.0)]
+        },
+    )
 }
 
 /// The built-in case of `potflow solve` with no mesh: a venturi channel of about 50k nodes.
@@ -100,6 +109,10 @@ mod tests {
         assert_eq!(m.nodes(), block_nodes(3, 2));
         assert_eq!(m.elements(), 6);
         let v = venturi(50_000);
-        assert!((v.nodes() as f64 - 50_000.0).abs() < 0.02 * 50_000.0, "{}", v.nodes());
+        assert!(
+            (v.nodes() as f64 - 50_000.0).abs() < 0.02 * 50_000.0,
+            "{}",
+            v.nodes()
+        );
     }
 }

@@ -64,7 +64,7 @@ fn dataset_error(path: &Path, dataset: &str, reason: impl Into<String>) -> Error
     }
 }
 
-fn dataset<'f>(file: &'f File, path: &Path, name: &str) -> Result<(hdf5_pure::Dataset, Vec<u64>)> {
+fn dataset(file: &File, path: &Path, name: &str) -> Result<(hdf5_pure::Dataset, Vec<u64>)> {
     let ds = file
         .dataset(name)
         .map_err(|e| dataset_error(path, name, format!("missing or unreadable ({e})")))?;
@@ -98,7 +98,11 @@ fn read_coordinates(file: &File, path: &Path, name: &str) -> Result<Vec<f64>> {
         .map_err(|e| dataset_error(path, name, format!("cannot read values ({e})")))
 }
 
-fn read_connectivity(file: &File, path: &Path, nodes: usize) -> Result<(Vec<[u32; NODES]>, IndexWidth)> {
+fn read_connectivity(
+    file: &File,
+    path: &Path,
+    nodes: usize,
+) -> Result<(Vec<[u32; NODES]>, IndexWidth)> {
     let name = "quad8";
     let (ds, shape) = dataset(file, path, name)?;
     if shape.len() != 2 || shape[1] != NODES as u64 {
@@ -131,13 +135,17 @@ fn read_connectivity(file: &File, path: &Path, nodes: usize) -> Result<(Vec<[u32
             format!("holds {} values for shape {shape:?}", raw.len()),
         ));
     }
-    let quad8 = connectivity_from_i64(&raw, nodes).map_err(|reason| dataset_error(path, name, reason))?;
+    let quad8 =
+        connectivity_from_i64(&raw, nodes).map_err(|reason| dataset_error(path, name, reason))?;
     Ok((quad8, width))
 }
 
 /// Converts a flat E×8 table of signed indices, checking every index against `nodes` and
 /// recognising a 1-based file (smallest index 1, largest index = `nodes`).
-pub fn connectivity_from_i64(raw: &[i64], nodes: usize) -> std::result::Result<Vec<[u32; NODES]>, String> {
+pub fn connectivity_from_i64(
+    raw: &[i64],
+    nodes: usize,
+) -> std::result::Result<Vec<[u32; NODES]>, String> {
     let min = raw.iter().copied().min().unwrap_or(0);
     let max = raw.iter().copied().max().unwrap_or(0);
     if min < 0 || max >= nodes as i64 {

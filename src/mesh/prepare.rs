@@ -81,7 +81,10 @@ impl PreparedMesh {
         if let Some(i) = (0..n).find(|&i| !mesh.x[i].is_finite() || !mesh.y[i].is_finite()) {
             return Err(Error::Mesh {
                 source_name: src(),
-                reason: format!("node {i} has a non-finite coordinate ({}, {})", mesh.x[i], mesh.y[i]),
+                reason: format!(
+                    "node {i} has a non-finite coordinate ({}, {})",
+                    mesh.x[i], mesh.y[i]
+                ),
             });
         }
         for (e, el) in mesh.quad8.iter().enumerate() {
@@ -197,8 +200,20 @@ impl PreparedMesh {
     /// Bounding box `[xmin, xmax, ymin, ymax]` of the solver's nodes.
     pub fn bounding_box(&self) -> [f64; 4] {
         self.xy.iter().fold(
-            [f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY],
-            |b, p| [b[0].min(p[0]), b[1].max(p[0]), b[2].min(p[1]), b[3].max(p[1])],
+            [
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            |b, p| {
+                [
+                    b[0].min(p[0]),
+                    b[1].max(p[0]),
+                    b[2].min(p[1]),
+                    b[3].max(p[1]),
+                ]
+            },
         )
     }
 }

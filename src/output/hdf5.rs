@@ -12,7 +12,12 @@ use crate::mesh::{IndexWidth, Mesh};
 use crate::solve::{Outcome, SolveOptions};
 
 /// Writes the results file (through a temporary name).
-pub fn write_results(path: &Path, mesh: &Mesh, outcome: &Outcome, opts: &SolveOptions) -> Result<()> {
+pub fn write_results(
+    path: &Path,
+    mesh: &Mesh,
+    outcome: &Outcome,
+    opts: &SolveOptions,
+) -> Result<()> {
     let e = mesh.elements() as u64;
     let mut fb = FileBuilder::new();
     fb.create_dataset("x").with_f64_data(&mesh.x);
@@ -21,20 +26,34 @@ pub fn write_results(path: &Path, mesh: &Mesh, outcome: &Outcome, opts: &SolveOp
     match mesh.index_width {
         IndexWidth::I32 => {
             let v: Vec<i32> = flat.iter().map(|&k| k as i32).collect();
-            fb.create_dataset("quad8").with_i32_data(&v).with_shape(&[e, 8]);
+            fb.create_dataset("quad8")
+                .with_i32_data(&v)
+                .with_shape(&[e, 8]);
         }
         IndexWidth::I64 => {
             let v: Vec<i64> = flat.iter().map(|&k| k as i64).collect();
-            fb.create_dataset("quad8").with_i64_data(&v).with_shape(&[e, 8]);
+            fb.create_dataset("quad8")
+                .with_i64_data(&v)
+                .with_shape(&[e, 8]);
         }
     }
     fb.create_dataset("u").with_f64_data(&outcome.u);
     let vel: Vec<f64> = outcome.fields.vel.iter().flatten().copied().collect();
-    fb.create_dataset("vel").with_f64_data(&vel).with_shape(&[e, 2]);
-    fb.create_dataset("abs_vel").with_f64_data(&outcome.fields.abs_vel);
-    fb.create_dataset("pressure").with_f64_data(&outcome.fields.pressure);
-    fb.set_attr("cg_iterations", AttrValue::I64(outcome.cg.iterations as i64));
-    fb.set_attr("true_relative_residual", AttrValue::F64(outcome.cg.relative_residual));
+    fb.create_dataset("vel")
+        .with_f64_data(&vel)
+        .with_shape(&[e, 2]);
+    fb.create_dataset("abs_vel")
+        .with_f64_data(&outcome.fields.abs_vel);
+    fb.create_dataset("pressure")
+        .with_f64_data(&outcome.fields.pressure);
+    fb.set_attr(
+        "cg_iterations",
+        AttrValue::I64(outcome.cg.iterations as i64),
+    );
+    fb.set_attr(
+        "true_relative_residual",
+        AttrValue::F64(outcome.cg.relative_residual),
+    );
     fb.set_attr("inlet_flux", AttrValue::F64(opts.inlet_flux));
     fb.set_attr("p0", AttrValue::F64(opts.pressure.p0));
     fb.set_attr("rho", AttrValue::F64(opts.pressure.rho));

@@ -62,12 +62,20 @@ pub struct Report {
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
-    v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+    v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    })
 }
 
 impl Report {
     /// Builds the report of `outcome`.
-    pub fn new(path: &str, backend: &str, threads: usize, opts: &SolveOptions, outcome: &Outcome) -> Self {
+    pub fn new(
+        path: &str,
+        backend: &str,
+        threads: usize,
+        opts: &SolveOptions,
+        outcome: &Outcome,
+    ) -> Self {
         let (u_min, u_max) = range(outcome.u.iter().copied());
         let f = &outcome.fields;
         let (_, vel_max) = range(f.vel.iter().map(|v| v[0].hypot(v[1])));

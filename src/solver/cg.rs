@@ -85,7 +85,7 @@ pub fn cg(
         while iterations < opts.max_iter {
             spmv(a, &p, &mut ap);
             let pap = dot(&p, &ap);
-            if !(pap > 0.0) {
+            if pap.is_nan() || pap <= 0.0 {
                 // Breakdown: A is not positive definite along p (or p vanished).
                 break 'restart;
             }

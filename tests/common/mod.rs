@@ -49,7 +49,14 @@ impl Rng {
 /// corners are moved at random (by up to `amount` of a cell), mid-edge nodes at the middle of
 /// their straight edges; then nodes and elements are shuffled and every other element is
 /// written clockwise. Inlet (x = 0) and outlet (x = length) stay exactly straight.
-pub fn distorted_channel(nx: usize, ny: usize, length: f64, height: f64, amount: f64, seed: u64) -> Mesh {
+pub fn distorted_channel(
+    nx: usize,
+    ny: usize,
+    length: f64,
+    height: f64,
+    amount: f64,
+    seed: u64,
+) -> Mesh {
     let mut rng = Rng::new(seed);
     let (hx, hy) = (length / nx as f64, height / ny as f64);
     // Corner grid.
@@ -134,5 +141,8 @@ pub fn shuffle(mesh: &mut Mesh, rng: &mut Rng) {
 pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
     let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+    a.iter()
+        .zip(b)
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
 }
