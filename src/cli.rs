@@ -8,10 +8,12 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use potflow::check;
 use potflow::element::PressureModel;
+use potflow::gpu::{list_adapters, AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh};
 use potflow::output::{hdf5::write_results, report::Report, write_atomically};
-use potflow::solve::{self, Outcome, SolveOptions};
+use potflow::solve::{self, Kernels, Outcome, SolveOptions};
 use potflow::solver::CgOptions;
 
 /// 2D potential flow on Quad-8 meshes, element kernels on the GPU (wgpu) or the CPU (rayon).
@@ -26,6 +28,10 @@ pub struct Cli {
 enum Command {
     /// Solve a mesh (or, with no MESH, the built-in venturi case) and report.
     Solve(SolveArgs),
+    /// List the GPU adapters wgpu sees, with f64 support and limits.
+    Devices,
+    /// Run both kernels and the full solve on CPU and GPU and compare them.
+    Check(CheckArgs),
 }
 
 /// Where the element kernels run.
@@ -40,17 +46,50 @@ pub enum Backend {
     Gpu,
 }
 
-#[derive(Debug, Args, Default)]
-struct SolveArgs {
-    /// Mesh file in the reference HDF5 layout (x, y, quad8). Default: the built-in venturi
-    /// channel of about 50k nodes.
-    mesh: Option<PathBuf>,
-    /// Where the element kernels run.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    backend: Backend,
-    /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
+/// Precision of the GPU kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PrecisionArg {
+    /// f64 where the adapter has SHADER_F64, else f32.
+    #[default]
+    Auto,
+    F32,
+    F64,
+}
+
+/// Options that pick and shape the GPU.
+#[derive(Debug, Args, Default, Clone)]
+struct GpuArgs {
+    /// GPU adapter: a case-insensitive part of its name (see `potflow devices`).
     #[arg(long)]
-    threads: Option<usize>,
+    adapter: Option<String>,
+    /// Precision of the GPU kernels.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
+    precision: PrecisionArg,
+    /// Elements per GPU dispatch (default: as many as the device's limits allow).
+    #[arg(long, value_name = "N")]
+    chunk_elements: Option<usize>,
+}
+
+impl GpuArgs {
+    fn choice(&self) -> Result<AdapterChoice> {
+        if self.chunk_elements == Some(0) {
+            bail!("--chunk-elements must be at least 1");
+        }
+        Ok(AdapterChoice {
+            name: self.adapter.clone(),
+            precision: match self.precision {
+                PrecisionArg::Auto => None,
+                PrecisionArg::F32 => Some(Precision::F32),
+                PrecisionArg::F64 => Some(Precision::F64),
+            },
+            chunk_elements: self.chunk_elements,
+        })
+    }
+}
+
+/// The physical and numerical options shared by `solve` and `check`.
+#[derive(Debug, Args, Default, Clone)]
+struct ProblemArgs {
     /// Inflow flux through the inlet edges.
     #[arg(long, default_value_t = 2.5)]
     inlet_flux: f64,
@@ -72,6 +111,23 @@ struct SolveArgs {
     /// Tolerance of the inlet (x = xmin) and outlet (x = xmax) coordinate rule.
     #[arg(long, default_value_t = 1e-9)]
     bc_tol: f64,
+    /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Args, Default)]
+struct SolveArgs {
+    /// Mesh file in the reference HDF5 layout (x, y, quad8). Default: the built-in venturi
+    /// channel of about 50k nodes.
+    mesh: Option<PathBuf>,
+    /// Where the element kernels run.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    #[command(flatten)]
+    problem: ProblemArgs,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -83,11 +139,26 @@ struct SolveArgs {
     quiet: bool,
 }
 
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Mesh file (default: the built-in venturi case).
+    mesh: Option<PathBuf>,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    #[command(flatten)]
+    problem: ProblemArgs,
+    /// Write the comparison as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Solve(args)) => solve_command(args),
+        Some(Command::Devices) => devices_command(),
+        Some(Command::Check(args)) => check_command(args),
         None => solve_command(SolveArgs::default_run()),
     }
 }
@@ -98,10 +169,12 @@ impl SolveArgs {
         let Cli { command } = Cli::parse_from(["potflow", "solve"]);
         match command {
             Some(Command::Solve(args)) => args,
-            None => SolveArgs::default(),
+            _ => SolveArgs::default(),
         }
     }
+}
 
+impl ProblemArgs {
     fn options(&self) -> Result<SolveOptions> {
         for (name, v) in [("--rtol", self.rtol), ("--bc-tol", self.bc_tol)] {
             if !(v > 0.0 && v.is_finite()) {
@@ -138,6 +211,45 @@ impl SolveArgs {
             bc_tol: self.bc_tol,
         })
     }
+
+    fn pool(&self) -> Result<(rayon::ThreadPool, usize)> {
+        let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
+        if threads == 0 {
+            bail!("--threads must be at least 1");
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start the worker threads")?;
+        Ok((pool, threads))
+    }
+}
+
+fn load_mesh(path: &Option<PathBuf>) -> Result<Mesh> {
+    Ok(match path {
+        Some(path) => read_mesh(path)?,
+        None => generate::default_case(),
+    })
+}
+
+/// The GPU context for `backend`, or `None` for the CPU. `auto` without a usable adapter says
+/// why on stderr and returns `None`.
+fn gpu_for(backend: Backend, gpu: &GpuArgs, quiet: bool) -> Result<Option<GpuContext>> {
+    match backend {
+        Backend::Cpu => Ok(None),
+        Backend::Gpu => Ok(Some(
+            GpuContext::new(&gpu.choice()?).context("--backend gpu")?,
+        )),
+        Backend::Auto => match GpuContext::new(&gpu.choice()?) {
+            Ok(ctx) => Ok(Some(ctx)),
+            Err(e) => {
+                if !quiet {
+                    eprintln!("note: no usable GPU ({e}); running the kernels on the CPU");
+                }
+                Ok(None)
+            }
+        },
+    }
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
@@ -155,25 +267,19 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 }
 
 fn solve_command(args: SolveArgs) -> Result<()> {
-    let opts = args.options()?;
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
-    if threads == 0 {
-        bail!("--threads must be at least 1");
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
-    if args.backend == Backend::Gpu {
-        bail!("--backend gpu: this build has no GPU backend yet; use --backend cpu");
-    }
-    let backend = "cpu";
+    let opts = args.problem.options()?;
+    let (pool, threads) = args.problem.pool()?;
+    let gpu = gpu_for(args.backend, &args.gpu, args.quiet)?;
+    let kernels = match &gpu {
+        Some(ctx) => Kernels::Gpu {
+            ctx,
+            fallback: args.backend == Backend::Auto,
+        },
+        None => Kernels::Cpu,
+    };
 
     let read_start = Instant::now();
-    let mesh: Mesh = match &args.mesh {
-        Some(path) => read_mesh(path)?,
-        None => generate::default_case(),
-    };
+    let mesh = load_mesh(&args.mesh)?;
     let read_seconds = read_start.elapsed().as_secs_f64();
 
     let bar = progress_bar(args.quiet);
@@ -183,10 +289,12 @@ fn solve_command(args: SolveArgs) -> Result<()> {
             bar.set_message(format!("{res:.2e}"));
         }
     };
-    let outcome = pool.install(|| solve::run(&mesh, &opts, read_seconds, &mut progress))?;
+    let mut outcome =
+        pool.install(|| solve::run(&mesh, &opts, kernels, read_seconds, &mut progress))?;
     bar.finish_and_clear();
+    outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
-    let report = Report::new(&mesh.source, backend, threads, &opts, &outcome);
+    let report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
     if let Some(path) = &args.json {
         write_atomically(path, report.to_json().as_bytes())?;
     }
@@ -207,7 +315,25 @@ fn print_summary(r: &Report, o: &Outcome) {
         "  mesh      {} nodes ({} unused), {} elements ({} reoriented), {} nonzeros",
         m.nodes, m.unused_nodes, m.elements, m.reoriented_elements, m.nnz
     );
-    println!("  backend   {} ({} threads)", r.backend, r.threads);
+    match &r.gpu {
+        Some(g) => println!(
+            "  backend   gpu: {} ({}{}, {}), {} host threads{}",
+            g.adapter,
+            g.backend,
+            if g.software_device {
+                ", software device"
+            } else {
+                ""
+            },
+            g.precision,
+            r.threads,
+            g.fallback
+                .as_ref()
+                .map(|f| format!("; fell back to the CPU in {f}"))
+                .unwrap_or_default()
+        ),
+        None => println!("  backend   cpu ({} threads)", r.threads),
+    }
     println!(
         "  solver    {}-CG: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
         r.solver.name,
@@ -242,4 +368,91 @@ fn print_summary(r: &Report, o: &Outcome) {
     ] {
         println!("  {name:<9} {v:>8.3}");
     }
+    if r.gpu.is_some() {
+        println!(
+            "  gpu_setup {:>8.3}  (device, shaders, pipelines: once per process, not in total)",
+            t.gpu_setup
+        );
+    }
+}
+
+fn devices_command() -> Result<()> {
+    let adapters = list_adapters();
+    if adapters.is_empty() {
+        println!("no GPU adapters found (wgpu sees no Vulkan, Metal or DX12 device)");
+        println!("on Linux, a Vulkan driver is needed: e.g. mesa-vulkan-drivers (lavapipe, a software device)");
+        return Ok(());
+    }
+    for (i, a) in adapters.iter().enumerate() {
+        println!("[{i}] {}", a.name);
+        println!("    backend          {}", a.backend);
+        println!("    type             {}", a.device_type);
+        if !a.driver.is_empty() {
+            println!("    driver           {}", a.driver);
+        }
+        println!("    f64 (SHADER_F64) {}", if a.f64 { "yes" } else { "no" });
+        println!(
+            "    max storage binding  {} MiB",
+            a.max_storage_binding_bytes >> 20
+        );
+        println!("    max buffer           {} MiB", a.max_buffer_bytes >> 20);
+        println!(
+            "    workgroups per dim   {}",
+            a.max_workgroups_per_dimension
+        );
+    }
+    println!("\n`solve --backend auto` uses [0]; pick another with --adapter NAME.");
+    Ok(())
+}
+
+fn check_command(args: CheckArgs) -> Result<()> {
+    let opts = args.problem.options()?;
+    let (pool, _) = args.problem.pool()?;
+    let ctx = GpuContext::new(&args.gpu.choice()?).context("potflow check needs a GPU")?;
+    let mesh = load_mesh(&args.mesh)?;
+    println!("potflow check: {}", mesh.source);
+    println!(
+        "  GPU  {}, chunks of {} elements",
+        ctx.describe(),
+        ctx.chunk_elements()
+    );
+    println!("  CPU  f64, {} threads", pool.current_num_threads());
+    println!("  differences relative to each quantity's scale (see `potflow check --help`)\n");
+    let rows = pool.install(|| check::compare(&mesh, &ctx, &opts))?;
+    println!(
+        "  {:<40} {:>12} {:>12}  result",
+        "quantity", "max diff", "tolerance"
+    );
+    for r in &rows {
+        println!(
+            "  {:<40} {:>12.3e} {:>12.1e}  {}",
+            r.quantity,
+            r.max_rel_diff,
+            r.tolerance,
+            if r.pass { "ok" } else { "EXCEEDED" }
+        );
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::json!({
+            "mesh": mesh.source,
+            "adapter": ctx.adapter_name(),
+            "backend": ctx.backend_name(),
+            "precision": ctx.precision().to_string(),
+            "rows": rows,
+        });
+        write_atomically(path, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    }
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.pass)
+        .map(|r| r.quantity.as_str())
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "GPU and CPU disagree beyond tolerance: {}",
+            failed.join(", ")
+        );
+    }
+    println!("\n  GPU and CPU agree within tolerance.");
+    Ok(())
 }

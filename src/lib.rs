@@ -27,8 +27,10 @@
 
 pub mod assembly;
 pub mod bc;
+pub mod check;
 pub mod element;
 pub mod error;
+pub mod gpu;
 pub mod mesh;
 pub mod output;
 pub mod post;

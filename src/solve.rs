@@ -14,6 +14,7 @@ use crate::assembly::{stiffness_slots, CsrPattern, Matrix};
 use crate::bc::{self, Boundary};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::post::{velocity_cpu, ElementFields};
 use crate::solver::{cg, CgOptions, CgOutcome, Jacobi, Preconditioner};
@@ -45,10 +46,54 @@ impl Default for SolveOptions {
     }
 }
 
+/// Where the element kernels run.
+#[derive(Clone, Copy)]
+pub enum Kernels<'a> {
+    /// rayon on the host.
+    Cpu,
+    /// A GPU context; with `fallback`, a GPU failure (lost device, allocation failure) warns
+    /// and finishes the stage on the CPU instead of failing the run.
+    Gpu { ctx: &'a GpuContext, fallback: bool },
+}
+
+impl Kernels<'_> {
+    /// "cpu" or "gpu".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kernels::Cpu => "cpu",
+            Kernels::Gpu { .. } => "gpu",
+        }
+    }
+
+    /// Runs `gpu` on the GPU, or `cpu` on the CPU; records a fallback in `fell_back`.
+    fn run<T>(
+        &self,
+        stage: &str,
+        fell_back: &mut Option<String>,
+        gpu: impl FnOnce(&GpuContext) -> Result<T>,
+        cpu: impl FnOnce() -> T,
+    ) -> Result<T> {
+        match self {
+            Kernels::Cpu => Ok(cpu()),
+            Kernels::Gpu { ctx, fallback } => match gpu(ctx) {
+                Ok(v) => Ok(v),
+                Err(e) if *fallback => {
+                    log::warn!("{stage} on the GPU failed ({e}); finishing on the CPU");
+                    *fell_back = Some(format!("{stage}: {e}"));
+                    Ok(cpu())
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }
+}
+
 /// Seconds spent in each stage. `total` is the wall time from the start of `load` to the end
-/// of `post` (outputs excluded).
+/// of `post` (outputs excluded). `gpu_setup` (device, shader compilation, pipelines) is the
+/// first-run overhead, paid once per process and reported apart: it is not in `total`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
+    pub gpu_setup: f64,
     pub load: f64,
     pub assemble: f64,
     pub bc: f64,
@@ -87,6 +132,8 @@ pub struct Outcome {
     pub cg: CgOutcome,
     pub boundary: BoundaryReport,
     pub timings: Timings,
+    /// Set when a GPU stage failed and the CPU finished it: which stage and why.
+    pub gpu_fallback: Option<String>,
 }
 
 impl Outcome {
@@ -113,13 +160,19 @@ pub struct System {
 
 /// Assembles the stiffness matrix of `mesh` on the CPU with a zero right-hand side.
 pub fn assemble(mesh: &PreparedMesh) -> System {
-    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
-    let matrix = pattern.matrix(pattern.scatter(&stiffness_slots(mesh)));
-    let rhs = vec![0.0; mesh.nodes()];
-    System {
-        pattern,
-        matrix,
-        rhs,
+    System::from_slots(mesh, &stiffness_slots(mesh))
+}
+
+impl System {
+    /// The system of `mesh` from its element slots (CPU or GPU), zero right-hand side.
+    pub fn from_slots(mesh: &PreparedMesh, slots: &[f64]) -> Self {
+        let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+        let matrix = pattern.matrix(pattern.scatter(slots));
+        System {
+            pattern,
+            matrix,
+            rhs: vec![0.0; mesh.nodes()],
+        }
     }
 }
 
@@ -153,16 +206,19 @@ fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
 
-/// Runs the whole pipeline on the CPU. `read_seconds` is the time already spent reading the
-/// file; it is counted in `load`. `progress(iteration, relative residual)` follows CG.
+/// Runs the whole pipeline with the element kernels on `kernels`. `read_seconds` is the time
+/// already spent reading the file; it is counted in `load`. `progress(iteration, relative
+/// residual)` follows CG.
 pub fn run(
     mesh: &Mesh,
     opts: &SolveOptions,
+    kernels: Kernels,
     read_seconds: f64,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<Outcome> {
     let start = Instant::now();
     let mut t = Timings::default();
+    let mut gpu_fallback = None;
 
     let prepared = PreparedMesh::prepare(mesh)?;
     let boundary = Boundary::by_x_extremes(&prepared, &mesh.source, opts.bc_tol)?;
@@ -170,7 +226,14 @@ pub fn run(
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
-    let mut sys = assemble(&prepared);
+    let slots = kernels.run(
+        "assemble",
+        &mut gpu_fallback,
+        |gpu| gpu.stiffness_slots(&prepared),
+        || stiffness_slots(&prepared),
+    )?;
+    let mut sys = System::from_slots(&prepared, &slots);
+    drop(slots);
     t.assemble = seconds(stage);
 
     let stage = Instant::now();
@@ -200,7 +263,12 @@ pub fn run(
     t.solve = seconds(stage);
 
     let stage = Instant::now();
-    let fields = velocity_cpu(&prepared, &u, opts.pressure);
+    let fields = kernels.run(
+        "post",
+        &mut gpu_fallback,
+        |gpu| gpu.velocity(&prepared, &u, opts.pressure),
+        || velocity_cpu(&prepared, &u, opts.pressure),
+    )?;
     let outflow = dirichlet.outflow(&u, &load);
     let u_input = prepared.to_input_order(&u);
     t.post = seconds(stage);
@@ -224,5 +292,6 @@ pub fn run(
             outflow,
         },
         timings: t,
+        gpu_fallback,
     })
 }

@@ -314,3 +314,110 @@ fn unwritable_output_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// Runs potflow with no Vulkan driver visible (and only the Vulkan backend allowed).
+fn potflow_without_gpu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_potflow"))
+        .args(args)
+        .env("RUST_LOG", "off")
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .env("WGPU_BACKEND", "vulkan")
+        .output()
+        .expect("the potflow binary runs")
+}
+
+#[test]
+fn auto_falls_back_to_the_cpu_without_an_adapter_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let mesh = anchor().join("meshes/y_tube_201.h5");
+    let o = potflow_without_gpu(&["solve", s(&mesh), "--json", s(&json)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no usable GPU"), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["backend"], "cpu");
+    assert!(report["gpu"].is_null());
+}
+
+#[test]
+fn backend_gpu_without_an_adapter_is_a_clear_error() {
+    let mesh = anchor().join("meshes/y_tube_201.h5");
+    let o = potflow_without_gpu(&["solve", s(&mesh), "--backend", "gpu"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--backend gpu") && err.contains("no GPU adapter"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let o = potflow_without_gpu(&["devices"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no GPU adapters found"));
+}
+
+/// Whether a GPU adapter is visible; prints why a GPU test skips (fails under CI's
+/// POTFLOW_REQUIRE_GPU=1).
+fn have_gpu() -> bool {
+    if potflow::gpu::list_adapters().is_empty() {
+        assert!(
+            !potflow::gpu::gpu_required(),
+            "POTFLOW_REQUIRE_GPU=1 but wgpu sees no adapter"
+        );
+        eprintln!("skipping: no GPU adapter (install a Vulkan driver, e.g. mesa-vulkan-drivers)");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn gpu_solve_reports_adapter_precision_and_setup_time() {
+    if !have_gpu() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let mesh = anchor().join("meshes/t_junction_393.h5");
+    let o = potflow(&[
+        "solve",
+        s(&mesh),
+        "--backend",
+        "gpu",
+        "--precision",
+        "f32",
+        "--chunk-elements",
+        "17",
+        "--json",
+        s(&json),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["backend"], "gpu");
+    assert_eq!(report["gpu"]["precision"], "f32");
+    assert_eq!(report["gpu"]["chunk_elements"], 17);
+    assert!(report["gpu"]["adapter"]
+        .as_str()
+        .is_some_and(|a| !a.is_empty()));
+    assert!(report["timings"]["gpu_setup"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn check_command_passes_on_a_reference_mesh() {
+    if !have_gpu() {
+        return;
+    }
+    let mesh = anchor().join("meshes/venturi_341.h5");
+    let has_f64 = potflow::gpu::list_adapters()[0].f64;
+    for precision in ["f64", "f32"]
+        .into_iter()
+        .filter(|p| has_f64 || *p == "f32")
+    {
+        let o = potflow(&["check", s(&mesh), "--precision", precision]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{precision}: {out}{}", stderr(&o));
+        assert!(
+            out.contains("element matrices") && out.contains("solve: u") && out.contains("agree"),
+            "{out}"
+        );
+    }
+}

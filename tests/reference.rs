@@ -9,7 +9,7 @@ mod common;
 
 use common::{anchor, max_rel_diff, ANCHOR_MESHES};
 use potflow::mesh::hdf5::{open, read_mesh};
-use potflow::solve::{self, SolveOptions};
+use potflow::solve::{self, Kernels, SolveOptions};
 use potflow::solver::CgOptions;
 
 struct Reference {
@@ -39,7 +39,7 @@ fn check(name: &str) {
         },
         ..SolveOptions::default()
     };
-    let out = solve::run(&mesh, &opts, 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
     assert!(out.cg.converged);
     let r = reference(name);
     let vel: Vec<f64> = out.fields.vel.iter().flatten().copied().collect();

@@ -6,7 +6,7 @@ mod common;
 use common::distorted_channel;
 use potflow::element::{gauss3x3, gradients, shape, NODES};
 use potflow::mesh::{generate, PreparedMesh};
-use potflow::solve::{self, assemble, SolveOptions};
+use potflow::solve::{self, assemble, Kernels, SolveOptions};
 use potflow::solver::CgOptions;
 
 fn tight() -> SolveOptions {
@@ -26,7 +26,7 @@ fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
     // v = (g, 0) exactly, up to round-off and the CG tolerance (1e-13).
     let (length, g) = (3.0, 2.5);
     let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
-    let out = solve::run(&mesh, &tight(), 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &tight(), Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
     assert!(
         out.reoriented_elements > 0,
         "the shuffled mesh has clockwise elements"
@@ -179,6 +179,13 @@ fn disconnected_piece_without_outlet_is_reported_singular() {
     mesh.y.extend(other.y.iter().map(|y| y + 5.0));
     mesh.quad8
         .extend(other.quad8.iter().map(|el| el.map(|k| k + offset)));
-    let err = solve::run(&mesh, &SolveOptions::default(), 0.0, &mut |_, _| {}).unwrap_err();
+    let err = solve::run(
+        &mesh,
+        &SolveOptions::default(),
+        Kernels::Cpu,
+        0.0,
+        &mut |_, _| {},
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("singular"), "{err}");
 }

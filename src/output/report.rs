@@ -47,12 +47,42 @@ pub struct ProblemReport {
     pub bc_tol: f64,
 }
 
+/// The GPU the kernels ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct GpuReport {
+    pub adapter: String,
+    pub backend: String,
+    pub software_device: bool,
+    pub precision: String,
+    pub chunk_elements: usize,
+    /// Bytes of GPU buffers the context held at the end of the run.
+    pub buffer_bytes: u64,
+    /// Set when a GPU stage failed and the CPU finished it.
+    pub fallback: Option<String>,
+}
+
+impl GpuReport {
+    /// The report of `ctx` after `outcome`.
+    pub fn new(ctx: &crate::gpu::GpuContext, outcome: &Outcome) -> Self {
+        GpuReport {
+            adapter: ctx.adapter_name().to_string(),
+            backend: ctx.backend_name(),
+            software_device: ctx.is_software(),
+            precision: ctx.precision().to_string(),
+            chunk_elements: ctx.chunk_elements(),
+            buffer_bytes: ctx.buffer_bytes(),
+            fallback: outcome.gpu_fallback.clone(),
+        }
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub potflow_version: &'static str,
     pub mesh: MeshReport,
     pub backend: String,
+    pub gpu: Option<GpuReport>,
     pub threads: usize,
     pub timings: Timings,
     pub solver: SolverReport,
@@ -71,7 +101,7 @@ impl Report {
     /// Builds the report of `outcome`.
     pub fn new(
         path: &str,
-        backend: &str,
+        gpu: Option<&crate::gpu::GpuContext>,
         threads: usize,
         opts: &SolveOptions,
         outcome: &Outcome,
@@ -91,7 +121,8 @@ impl Report {
                 reoriented_elements: outcome.reoriented_elements,
                 nnz: outcome.nnz,
             },
-            backend: backend.to_string(),
+            backend: if gpu.is_some() { "gpu" } else { "cpu" }.to_string(),
+            gpu: gpu.map(|ctx| GpuReport::new(ctx, outcome)),
             threads,
             timings: outcome.timings,
             solver: SolverReport {

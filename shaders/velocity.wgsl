@@ -1,0 +1,59 @@
+// Element velocity: one element per invocation. v = -1/4 sum of grad u over the 2x2 Gauss
+// points, |v| = mean of the four |grad u|, pressure = p0 - rho |v|^2.
+// CPU twin: element::velocity_element; pipeline label "potflow.velocity".
+
+// Twin of gpu::layout::ChunkParams.
+struct ChunkParams {
+    count: u32,
+    write_indices: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: ChunkParams;
+@group(0) @binding(1) var<storage, read> nodes: array<real>;
+@group(0) @binding(2) var<storage, read> elements: array<u32>;
+// Nodal potential, 2 per node: u_hi, u_lo (u_lo = 0 in f64).
+@group(0) @binding(3) var<storage, read> potential: array<real>;
+// p0, rho.
+@group(0) @binding(4) var<storage, read> constants: array<real>;
+// 4 per element of the chunk: vx, vy, abs_vel, pressure.
+@group(0) @binding(5) var<storage, read_write> fields: array<real>;
+
+// u at node k minus u at node k0, from the hi/lo split (the gradient ignores constants).
+fn potential_offset(k: u32, k0: u32) -> real {
+    return (potential[2u * k] - potential[2u * k0]) + (potential[2u * k + 1u] - potential[2u * k0 + 1u]);
+}
+
+@compute @workgroup_size(64)
+fn velocity_element(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let local = gid.x;
+    if (local >= params.count) {
+        return;
+    }
+    let xy = relative_to_first(local);
+    let k0 = elements[NODES * local];
+    var ue: array<real, 8>;
+    for (var k = 0u; k < NODES; k++) {
+        ue[k] = potential_offset(elements[NODES * local + k], k0);
+    }
+    var vel = vec2<real>(0.0, 0.0);
+    var abs_vel: real = 0.0;
+    for (var p = 0u; p < 4u; p++) {
+        // Counter-clockwise: (-g,-g) (g,-g) (g,g) (-g,g)
+        let sx = select(-1.0, 1.0, p == 1u || p == 2u);
+        let sy = select(-1.0, 1.0, p >= 2u);
+        let g = gradients(real(sx) * GAUSS2_X, real(sy) * GAUSS2_X, xy);
+        var grad = vec2<real>(0.0, 0.0);
+        for (var k = 0u; k < NODES; k++) {
+            grad += g.b[k] * ue[k];
+        }
+        vel -= 0.25 * grad;
+        abs_vel += 0.25 * length(grad);
+    }
+    let out = 4u * local;
+    fields[out] = vel.x;
+    fields[out + 1u] = vel.y;
+    fields[out + 2u] = abs_vel;
+    fields[out + 3u] = constants[0] - constants[1] * abs_vel * abs_vel;
+}

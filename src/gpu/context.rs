@@ -1,0 +1,456 @@
+//! The long-lived GPU context: adapter choice, device, pipelines, reusable buffers, and the
+//! plumbing that turns wgpu's validation and device errors into `Err`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Instant;
+
+use super::shaders::{self, Kernel};
+use super::Precision;
+use crate::error::{Error, Result};
+
+/// One adapter as `potflow devices` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdapterSummary {
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+    /// Whether the adapter has SHADER_F64.
+    pub f64: bool,
+    pub max_storage_binding_bytes: u64,
+    pub max_buffer_bytes: u64,
+    pub max_workgroups_per_dimension: u32,
+}
+
+/// Which adapter and precision to use.
+#[derive(Debug, Clone, Default)]
+pub struct AdapterChoice {
+    /// Case-insensitive substring of the adapter name (`--adapter`; else WGPU_ADAPTER_NAME).
+    pub name: Option<String>,
+    /// `None`: f64 where the adapter has it, else f32.
+    pub precision: Option<Precision>,
+    /// Elements per dispatch, below the device's own limit (`--chunk-elements`).
+    pub chunk_elements: Option<usize>,
+}
+
+fn instance() -> wgpu::Instance {
+    // Honours WGPU_BACKEND and the other wgpu environment variables.
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+fn device_type_name(t: wgpu::DeviceType) -> &'static str {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+        wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+        wgpu::DeviceType::VirtualGpu => "virtual GPU",
+        wgpu::DeviceType::Cpu => "software device",
+        wgpu::DeviceType::Other => "other",
+    }
+}
+
+/// Preference order: discrete > integrated > virtual > other > software.
+fn rank(t: wgpu::DeviceType) -> u8 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    }
+}
+
+fn summary(a: &wgpu::Adapter) -> AdapterSummary {
+    let info = a.get_info();
+    let limits = a.limits();
+    AdapterSummary {
+        name: info.name.clone(),
+        backend: info.backend.to_string(),
+        device_type: device_type_name(info.device_type).to_string(),
+        driver: format!("{} {}", info.driver, info.driver_info)
+            .trim()
+            .to_string(),
+        f64: a.features().contains(wgpu::Features::SHADER_F64),
+        max_storage_binding_bytes: limits.max_storage_buffer_binding_size,
+        max_buffer_bytes: limits.max_buffer_size,
+        max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+    }
+}
+
+/// Every adapter wgpu sees, best first.
+pub fn list_adapters() -> Vec<AdapterSummary> {
+    sorted_adapters().iter().map(summary).collect()
+}
+
+fn sorted_adapters() -> Vec<wgpu::Adapter> {
+    let inst = instance();
+    let mut adapters =
+        pollster::block_on(inst.enumerate_adapters(wgpu::Backends::all().with_env()));
+    adapters.sort_by_key(|a| rank(a.get_info().device_type));
+    adapters
+}
+
+/// Device, queue, pipelines and buffers, built once and reused for every dispatch.
+pub struct GpuContext {
+    pub(crate) info: wgpu::AdapterInfo,
+    pub(crate) precision: Precision,
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    pub(crate) pipelines: HashMap<&'static str, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>,
+    pub(crate) chunk_elements: usize,
+    pub(crate) max_binding: u64,
+    buffers: Mutex<HashMap<&'static str, wgpu::Buffer>>,
+    /// Held for a whole kernel call: the reusable buffers serve one call at a time.
+    pub(crate) in_use: Mutex<()>,
+    lost: Arc<AtomicBool>,
+    allocated: AtomicU64,
+    /// Seconds spent building the context: the first-run overhead.
+    pub setup_seconds: f64,
+}
+
+/// Binding kinds of a kernel's bind group, in binding order.
+#[derive(Clone, Copy)]
+enum Slot {
+    Uniform,
+    Read,
+    Write,
+}
+
+fn bindings(kernel: Kernel) -> &'static [Slot] {
+    use Slot::*;
+    match kernel {
+        // params, nodes, elements, values, rows, cols
+        Kernel::Stiffness => &[Uniform, Read, Read, Write, Write, Write],
+        // params, nodes, elements, potential, constants, fields
+        Kernel::Velocity => &[Uniform, Read, Read, Read, Read, Write],
+    }
+}
+
+impl GpuContext {
+    /// Picks an adapter, opens a device and compiles both pipelines.
+    pub fn new(choice: &AdapterChoice) -> Result<Self> {
+        let start = Instant::now();
+        let name = choice
+            .name
+            .clone()
+            .or_else(|| std::env::var("WGPU_ADAPTER_NAME").ok())
+            .map(|n| n.to_lowercase());
+        let all = sorted_adapters();
+        if all.is_empty() {
+            return Err(Error::Gpu(
+                "no GPU adapter found (wgpu sees no Vulkan, Metal or DX12 device; on Linux, install \
+                 a Vulkan driver such as mesa-vulkan-drivers)"
+                    .into(),
+            ));
+        }
+        let adapter = match &name {
+            Some(n) => all
+                .iter()
+                .find(|a| a.get_info().name.to_lowercase().contains(n))
+                .ok_or_else(|| {
+                    let names: Vec<String> = all.iter().map(|a| a.get_info().name).collect();
+                    Error::Gpu(format!(
+                        "no adapter name contains {n:?}; adapters: {}",
+                        names.join(", ")
+                    ))
+                })?,
+            None => &all[0],
+        };
+        let info = adapter.get_info();
+        let has_f64 = adapter.features().contains(wgpu::Features::SHADER_F64);
+        let precision = match choice.precision {
+            Some(Precision::F64) if !has_f64 => {
+                return Err(Error::Gpu(format!(
+                    "{} has no f64 shader support (SHADER_F64); use --precision f32 or auto",
+                    info.name
+                )))
+            }
+            Some(p) => p,
+            None if has_f64 => Precision::F64,
+            None => Precision::F32,
+        };
+        let required_features = match precision {
+            Precision::F64 => wgpu::Features::SHADER_F64,
+            Precision::F32 => wgpu::Features::empty(),
+        };
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("potflow"),
+            required_features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| Error::Gpu(format!("cannot open {}: {e}", info.name)))?;
+
+        let lost = Arc::new(AtomicBool::new(false));
+        {
+            let lost = lost.clone();
+            device.set_device_lost_callback(move |reason, msg| {
+                log::warn!("GPU device lost ({reason:?}): {msg}");
+                lost.store(true, Ordering::SeqCst);
+            });
+        }
+        device.on_uncaptured_error(Arc::new(|e: wgpu::Error| {
+            log::error!("uncaptured GPU error: {e}")
+        }));
+
+        let mut pipelines = HashMap::new();
+        for kernel in Kernel::ALL {
+            let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+            let pipeline = build_pipeline(&device, kernel, precision);
+            if let Some(e) = pollster::block_on(scope.pop()) {
+                return Err(Error::Gpu(format!("{} pipeline: {e}", kernel.label())));
+            }
+            pipelines.insert(kernel.label(), pipeline);
+        }
+
+        let max_binding = (limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
+        // Largest per-element binding: 64 slot values (or 64 u32 indices, never larger).
+        let by_binding = (max_binding / (64 * precision.bytes() as u64)) as usize;
+        let by_workgroups = limits.max_compute_workgroups_per_dimension as usize * 64;
+        let device_chunk = by_binding.min(by_workgroups).max(1);
+        let chunk_elements = choice
+            .chunk_elements
+            .map_or(device_chunk, |c| c.clamp(1, device_chunk));
+        log::info!(
+            "GPU: {} ({:?}, {}), {precision}, chunks of {chunk_elements} elements",
+            info.name,
+            info.backend,
+            device_type_name(info.device_type)
+        );
+        Ok(GpuContext {
+            info,
+            precision,
+            device,
+            queue,
+            pipelines,
+            chunk_elements,
+            max_binding,
+            buffers: Mutex::new(HashMap::new()),
+            in_use: Mutex::new(()),
+            lost,
+            allocated: AtomicU64::new(0),
+            setup_seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The precision the kernels run in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The adapter's name.
+    pub fn adapter_name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// The backend name (Vulkan, Metal, Dx12).
+    pub fn backend_name(&self) -> String {
+        self.info.backend.to_string()
+    }
+
+    /// Whether the adapter is a software device (e.g. lavapipe).
+    pub fn is_software(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// Elements per dispatch.
+    pub fn chunk_elements(&self) -> usize {
+        self.chunk_elements
+    }
+
+    /// Bytes of GPU buffers currently held by the context.
+    pub fn buffer_bytes(&self) -> u64 {
+        self.allocated.load(Ordering::Relaxed)
+    }
+
+    /// "name (backend, type, precision)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}, {}, {})",
+            self.info.name,
+            self.info.backend,
+            device_type_name(self.info.device_type),
+            self.precision
+        )
+    }
+
+    /// Serialises kernel calls from several threads (they share the reusable buffers).
+    pub(crate) fn exclusive(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
+        self.in_use
+            .lock()
+            .map_err(|_| Error::Gpu("a previous GPU call panicked".into()))
+    }
+
+    /// A buffer of at least `size` bytes under `name`, reused across calls.
+    pub(crate) fn buffer(
+        &self,
+        name: &'static str,
+        size: u64,
+        usage: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer> {
+        let mut cache = self
+            .buffers
+            .lock()
+            .map_err(|_| Error::Gpu("buffer cache poisoned".into()))?;
+        if let Some(b) = cache.get(name) {
+            if b.size() >= size && b.usage() == usage {
+                return Ok(b.clone());
+            }
+        }
+        if let Some(old) = cache.remove(name) {
+            self.allocated.fetch_sub(old.size(), Ordering::Relaxed);
+            old.destroy();
+        }
+        let size = size.max(16).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(name),
+            size,
+            usage,
+            mapped_at_creation: false,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu(format!(
+                "cannot allocate {size} bytes for {name}: {e}"
+            )));
+        }
+        self.allocated.fetch_add(size, Ordering::Relaxed);
+        cache.insert(name, buffer.clone());
+        Ok(buffer)
+    }
+
+    /// Encodes one dispatch of `kernel` over `count` elements with `buffers` bound in order,
+    /// copies `(source, staging, bytes)` pairs for readback, submits and waits; returns the
+    /// staging contents.
+    pub(crate) fn dispatch(
+        &self,
+        kernel: Kernel,
+        buffers: &[&wgpu::Buffer],
+        count: usize,
+        readback: &[(&wgpu::Buffer, &wgpu::Buffer, u64)],
+    ) -> Result<Vec<Vec<u8>>> {
+        self.check_alive()?;
+        let (pipeline, layout) = &self.pipelines[kernel.label()];
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.label()),
+            layout,
+            entries: &entries,
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some(kernel.label()),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(kernel.label()),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(count.div_ceil(64) as u32, 1, 1);
+        }
+        for (src, staging, bytes) in readback {
+            encoder.copy_buffer_to_buffer(src, 0, staging, 0, *bytes);
+        }
+        self.queue.submit([encoder.finish()]);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu(format!("{}: {e}", kernel.label())));
+        }
+        let mut out = Vec::with_capacity(readback.len());
+        for (_, staging, bytes) in readback {
+            out.push(self.read_back(staging, *bytes)?);
+        }
+        Ok(out)
+    }
+
+    fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let (tx, rx) = mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, 0..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: None,
+            })
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+        self.check_alive()?;
+        rx.recv()
+            .map_err(|_| Error::Gpu("readback never completed".into()))?
+            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+        let data = staging
+            .get_mapped_range(0..bytes)
+            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?
+            .to_vec();
+        staging.unmap();
+        Ok(data)
+    }
+
+    fn check_alive(&self) -> Result<()> {
+        if self.lost.load(Ordering::SeqCst) {
+            Err(Error::Gpu("the GPU device was lost".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn build_pipeline(
+    device: &wgpu::Device,
+    kernel: Kernel,
+    precision: Precision,
+) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+    let source = shaders::source(kernel, precision);
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(kernel.label()),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings(kernel)
+        .iter()
+        .enumerate()
+        .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
+            binding: i as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: match slot {
+                    Slot::Uniform => wgpu::BufferBindingType::Uniform,
+                    Slot::Read => wgpu::BufferBindingType::Storage { read_only: true },
+                    Slot::Write => wgpu::BufferBindingType::Storage { read_only: false },
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        })
+        .collect();
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(kernel.label()),
+        entries: &entries,
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(kernel.label()),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(kernel.label()),
+        layout: Some(&pipeline_layout),
+        module: &module,
+        entry_point: Some(kernel.entry_point()),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    (pipeline, layout)
+}

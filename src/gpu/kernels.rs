@@ -1,0 +1,195 @@
+//! Chunked dispatch of the two kernels and readback into host arrays. The host code after
+//! this point (CSR scatter, element fields) is the same as for the CPU kernels.
+
+use wgpu::BufferUsages as U;
+
+use super::context::GpuContext;
+use super::layout::{decode, encode, node_buffer, potential_buffer, ChunkParams};
+use super::shaders::Kernel;
+use super::Precision;
+use crate::element::{zero_row_sums, PressureModel, SLOTS};
+use crate::error::{Error, Result};
+use crate::mesh::PreparedMesh;
+use crate::post::ElementFields;
+
+const STORAGE_IN: U = U::STORAGE.union(U::COPY_DST);
+const STORAGE_OUT: U = U::STORAGE.union(U::COPY_SRC);
+const STAGING: U = U::MAP_READ.union(U::COPY_DST);
+
+/// COO slots with their global rows and columns, as the stiffness kernel writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CooSlots {
+    pub values: Vec<f64>,
+    pub rows: Vec<u32>,
+    pub cols: Vec<u32>,
+}
+
+impl GpuContext {
+    /// Forces the number of elements per dispatch (at most the device's own limit).
+    pub fn set_chunk_elements(&mut self, n: usize) {
+        let p = self.precision.bytes() as u64;
+        let device_chunk = (self.max_binding / (64 * p)) as usize;
+        self.chunk_elements = n.clamp(1, device_chunk.max(1));
+    }
+
+    fn upload(&self, name: &'static str, bytes: &[u8], usage: U) -> Result<wgpu::Buffer> {
+        if bytes.len() as u64 > self.max_binding {
+            return Err(Error::Gpu(format!(
+                "{name} needs {} bytes, more than the adapter's largest storage binding ({} bytes)",
+                bytes.len(),
+                self.max_binding
+            )));
+        }
+        let buffer = self.buffer(name, bytes.len() as u64, usage)?;
+        self.queue.write_buffer(&buffer, 0, bytes);
+        Ok(buffer)
+    }
+
+    fn chunk_inputs(
+        &self,
+        mesh: &PreparedMesh,
+        first: usize,
+        count: usize,
+    ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
+        let params = ChunkParams {
+            count: count as u32,
+            write_indices: 0,
+            pad0: 0,
+            pad1: 0,
+        };
+        let params = self.upload(
+            "params",
+            bytemuck::bytes_of(&params),
+            U::UNIFORM | U::COPY_DST,
+        )?;
+        let elements: Vec<u32> = mesh.elements[first..first + count]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        let elements = self.upload("elements", bytemuck::cast_slice(&elements), STORAGE_IN)?;
+        Ok((params, elements))
+    }
+
+    /// The stiffness kernel: every element's 64 slot values (f64 on the host).
+    pub fn stiffness_slots(&self, mesh: &PreparedMesh) -> Result<Vec<f64>> {
+        Ok(self.stiffness(mesh, false)?.values)
+    }
+
+    /// The stiffness kernel writing values and each slot's global row and column.
+    pub fn stiffness_coo(&self, mesh: &PreparedMesh) -> Result<CooSlots> {
+        self.stiffness(mesh, true)
+    }
+
+    fn stiffness(&self, mesh: &PreparedMesh, with_indices: bool) -> Result<CooSlots> {
+        let _guard = self.exclusive()?;
+        let p = self.precision.bytes() as u64;
+        let nodes = self.upload("nodes", &node_buffer(&mesh.xy, self.precision), STORAGE_IN)?;
+        let chunk = self.chunk_elements as u64;
+        let index_bytes = if with_indices {
+            chunk * SLOTS as u64 * 4
+        } else {
+            16
+        };
+        let values = self.buffer("stiffness.values", chunk * SLOTS as u64 * p, STORAGE_OUT)?;
+        let rows = self.buffer("stiffness.rows", index_bytes, STORAGE_OUT)?;
+        let cols = self.buffer("stiffness.cols", index_bytes, STORAGE_OUT)?;
+        let staging_values = self.buffer("staging.values", chunk * SLOTS as u64 * p, STAGING)?;
+        let staging_rows = self.buffer("staging.rows", index_bytes, STAGING)?;
+        let staging_cols = self.buffer("staging.cols", index_bytes, STAGING)?;
+
+        let e = mesh.elements();
+        let mut out = CooSlots {
+            values: Vec::with_capacity(e * SLOTS),
+            rows: Vec::new(),
+            cols: Vec::new(),
+        };
+        for first in (0..e).step_by(self.chunk_elements) {
+            let count = self.chunk_elements.min(e - first);
+            let (params, elements) = self.chunk_inputs(mesh, first, count)?;
+            if with_indices {
+                let flag = ChunkParams {
+                    count: count as u32,
+                    write_indices: 1,
+                    pad0: 0,
+                    pad1: 0,
+                };
+                self.queue
+                    .write_buffer(&params, 0, bytemuck::bytes_of(&flag));
+            }
+            let value_bytes = count as u64 * SLOTS as u64 * p;
+            let index_bytes = count as u64 * SLOTS as u64 * 4;
+            let mut readback = vec![(&values, &staging_values, value_bytes)];
+            if with_indices {
+                readback.push((&rows, &staging_rows, index_bytes));
+                readback.push((&cols, &staging_cols, index_bytes));
+            }
+            let data = self.dispatch(
+                Kernel::Stiffness,
+                &[&params, &nodes, &elements, &values, &rows, &cols],
+                count,
+                &readback,
+            )?;
+            let mut values = decode(&data[0], self.precision);
+            if self.precision == Precision::F32 {
+                // Redo the zero row sums in f64 from the f32 off-diagonals: the f32 rounding
+                // of the diagonal would otherwise act as a source scaling with |u| (see
+                // element::zero_row_sums); this way it stays a perturbation of the gradients.
+                for k in values.chunks_exact_mut(SLOTS) {
+                    let k: &mut [f64; SLOTS] =
+                        k.try_into().map_err(|_| Error::Gpu("slot chunk".into()))?;
+                    zero_row_sums(k);
+                }
+            }
+            out.values.extend(values);
+            if with_indices {
+                out.rows.extend_from_slice(bytemuck::cast_slice(&data[1]));
+                out.cols.extend_from_slice(bytemuck::cast_slice(&data[2]));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The velocity kernel: velocity, |v| and pressure of every element from `u` (solver order).
+    pub fn velocity(
+        &self,
+        mesh: &PreparedMesh,
+        u: &[f64],
+        model: PressureModel,
+    ) -> Result<ElementFields> {
+        let _guard = self.exclusive()?;
+        let p = self.precision.bytes() as u64;
+        let nodes = self.upload("nodes", &node_buffer(&mesh.xy, self.precision), STORAGE_IN)?;
+        let potential = self.upload(
+            "potential",
+            &potential_buffer(u, self.precision),
+            STORAGE_IN,
+        )?;
+        let constants = self.upload(
+            "constants",
+            &encode([model.p0, model.rho], self.precision),
+            STORAGE_IN,
+        )?;
+        let chunk = self.chunk_elements as u64;
+        let fields = self.buffer("velocity.fields", chunk * 4 * p, STORAGE_OUT)?;
+        let staging = self.buffer("staging.fields", chunk * 4 * p, STAGING)?;
+        let e = mesh.elements();
+        let mut out = ElementFields::default();
+        for first in (0..e).step_by(self.chunk_elements) {
+            let count = self.chunk_elements.min(e - first);
+            let (params, elements) = self.chunk_inputs(mesh, first, count)?;
+            let data = self.dispatch(
+                Kernel::Velocity,
+                &[&params, &nodes, &elements, &potential, &constants, &fields],
+                count,
+                &[(&fields, &staging, count as u64 * 4 * p)],
+            )?;
+            for v in decode(&data[0], self.precision).chunks_exact(4) {
+                out.vel.push([v[0], v[1]]);
+                out.abs_vel.push(v[2]);
+                out.pressure.push(v[3]);
+            }
+        }
+        Ok(out)
+    }
+}

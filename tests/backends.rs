@@ -1,0 +1,245 @@
+//! One test body, every backend: the CPU kernels and the WGSL kernels on a GPU adapter (in CI,
+//! lavapipe, a software Vulkan device running the real shaders), in f64 and f32.
+//!
+//! Without an adapter these tests print why and pass, unless POTFLOW_REQUIRE_GPU=1 (CI), where
+//! a missing adapter fails them.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{anchor, distorted_channel, max_rel_diff};
+use potflow::assembly::stiffness_slots;
+use potflow::check::{element_rel_diff, tolerances};
+use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
+use potflow::mesh::{hdf5::read_mesh, PreparedMesh};
+use potflow::solve::{self, Kernels, SolveOptions};
+use potflow::solver::CgOptions;
+
+fn context(precision: Precision) -> Option<&'static GpuContext> {
+    static F32: OnceLock<Option<GpuContext>> = OnceLock::new();
+    static F64: OnceLock<Option<GpuContext>> = OnceLock::new();
+    let cell = match precision {
+        Precision::F32 => &F32,
+        Precision::F64 => &F64,
+    };
+    cell.get_or_init(|| new_context(precision, None)).as_ref()
+}
+
+fn new_context(precision: Precision, chunk_elements: Option<usize>) -> Option<GpuContext> {
+    let choice = AdapterChoice {
+        precision: Some(precision),
+        chunk_elements,
+        ..Default::default()
+    };
+    match GpuContext::new(&choice) {
+        Ok(ctx) => Some(ctx),
+        Err(e) if gpu_required() => {
+            panic!("POTFLOW_REQUIRE_GPU=1 but no {precision} GPU context: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping the {precision} GPU backend: {e}");
+            None
+        }
+    }
+}
+
+/// (name, kernels, tolerance on element values relative to the element's scale).
+fn backends() -> Vec<(String, Kernels<'static>, f64)> {
+    let mut out = vec![("cpu".to_string(), Kernels::Cpu, 0.0)];
+    for precision in [Precision::F64, Precision::F32] {
+        if let Some(ctx) = context(precision) {
+            out.push((
+                format!("gpu {precision}"),
+                Kernels::Gpu {
+                    ctx,
+                    fallback: false,
+                },
+                tolerances(precision).element,
+            ));
+        }
+    }
+    out
+}
+
+fn slots(kernels: Kernels, mesh: &PreparedMesh) -> Vec<f64> {
+    match kernels {
+        Kernels::Cpu => stiffness_slots(mesh),
+        Kernels::Gpu { ctx, .. } => ctx.stiffness_slots(mesh).unwrap(),
+    }
+}
+
+#[test]
+fn element_matrices_agree_with_the_cpu_kernel() {
+    // A distorted mesh far from the origin: f32 must keep its precision through the hi/lo
+    // coordinates and element-relative arithmetic.
+    let mut mesh = distorted_channel(30, 12, 3.0, 1.0, 0.3, 5);
+    for x in mesh.x.iter_mut() {
+        *x += 1.0e4;
+    }
+    let mesh = PreparedMesh::prepare(&mesh).unwrap();
+    let cpu = stiffness_slots(&mesh);
+    for (name, kernels, tol) in backends() {
+        let d = element_rel_diff(&slots(kernels, &mesh), &cpu);
+        eprintln!("{name}: element matrices differ by {d:.2e}");
+        assert!(d <= tol.max(1e-15), "{name}: {d:e} > {tol:e}");
+    }
+}
+
+#[test]
+fn coo_indices_follow_the_slot_contract() {
+    let mesh = PreparedMesh::prepare(&distorted_channel(7, 3, 2.0, 1.0, 0.2, 9)).unwrap();
+    for precision in [Precision::F64, Precision::F32] {
+        let Some(ctx) = context(precision) else {
+            continue;
+        };
+        let coo = ctx.stiffness_coo(&mesh).unwrap();
+        for (e, el) in mesh.elements.iter().enumerate() {
+            for s in 0..64 {
+                assert_eq!(
+                    coo.rows[64 * e + s],
+                    el[s / 8],
+                    "{precision} element {e} slot {s}"
+                );
+                assert_eq!(
+                    coo.cols[64 * e + s],
+                    el[s % 8],
+                    "{precision} element {e} slot {s}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn patch_test_on_every_backend() {
+    let (length, g) = (3.0, 2.5);
+    let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
+    let opts = SolveOptions {
+        cg: CgOptions {
+            rtol: 1e-13,
+            max_iter: 100_000,
+        },
+        ..SolveOptions::default()
+    };
+    for (name, kernels, tol) in backends() {
+        let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_, _| {}).unwrap();
+        // f64: exact up to round-off; f32: the element tolerance carries over to u and v.
+        let bound = if tol == 0.0 || tol < 1e-10 {
+            1e-10
+        } else {
+            10.0 * tol
+        };
+        let u_exact: Vec<f64> = mesh.x.iter().map(|x| g * (length - x)).collect();
+        let du = max_rel_diff(&out.u, &u_exact);
+        let dv = out
+            .fields
+            .vel
+            .iter()
+            .map(|v| (v[0] - g).abs().max(v[1].abs()))
+            .fold(0.0, f64::max)
+            / g;
+        eprintln!("{name}: patch test u {du:.2e}, v {dv:.2e}");
+        assert!(
+            du < bound && dv < bound,
+            "{name}: u {du:e}, v {dv:e} > {bound:e}"
+        );
+    }
+}
+
+#[test]
+fn anchor_meshes_match_the_reference_on_every_backend() {
+    // Tolerances: f64 as on the CPU (1e-6, the reference's CG tolerance). f32: the element
+    // error (< 1e-6 measured) adds to that: u 1e-5, |v| 1e-4, as the check command states.
+    for name in ["y_tube_201", "elbow_90_411", "s_duct_16k"] {
+        let mesh = read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap();
+        let reference =
+            potflow::mesh::hdf5::open(&anchor().join(format!("reference/{name}.h5"))).unwrap();
+        let u_ref = reference.dataset("u").unwrap().read_f64().unwrap();
+        let v_ref = reference.dataset("abs_vel").unwrap().read_f64().unwrap();
+        let opts = SolveOptions {
+            cg: CgOptions {
+                rtol: 1e-10,
+                max_iter: 100_000,
+            },
+            ..SolveOptions::default()
+        };
+        for (backend, kernels, tol) in backends() {
+            let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_, _| {}).unwrap();
+            let (du, dv) = (
+                max_rel_diff(&out.u, &u_ref),
+                max_rel_diff(&out.fields.abs_vel, &v_ref),
+            );
+            let (tu, tv) = if tol > 1e-10 {
+                (1e-5, 1e-4)
+            } else {
+                (1e-6, 1e-6)
+            };
+            eprintln!("{name} on {backend}: u {du:.2e}, abs_vel {dv:.2e}");
+            assert!(
+                du < tu && dv < tv,
+                "{name} on {backend}: u {du:e}, abs_vel {dv:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn odd_sized_chunks_give_bit_identical_slots() {
+    let mesh = PreparedMesh::prepare(&distorted_channel(23, 7, 2.0, 1.0, 0.25, 13)).unwrap();
+    let u: Vec<f64> = mesh.xy.iter().map(|p| p[0].sin() + p[1]).collect();
+    let model = Default::default();
+    for precision in [Precision::F64, Precision::F32] {
+        if context(precision).is_none() {
+            continue;
+        }
+        let Some(mut ctx) = new_context(precision, None) else {
+            continue;
+        };
+        let whole = ctx.stiffness_slots(&mesh).unwrap();
+        let whole_v = ctx.velocity(&mesh, &u, model).unwrap();
+        for chunk in [1, 7, 13, 64, 65, 100] {
+            ctx.set_chunk_elements(chunk);
+            assert_eq!(ctx.chunk_elements(), chunk);
+            let parts = ctx.stiffness_slots(&mesh).unwrap();
+            assert!(
+                whole
+                    .iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{precision}: chunks of {chunk} changed the slots"
+            );
+            assert_eq!(
+                ctx.velocity(&mesh, &u, model).unwrap(),
+                whole_v,
+                "{precision}: chunks of {chunk}"
+            );
+        }
+    }
+}
+
+#[test]
+fn velocity_kernel_agrees_with_the_cpu_twin() {
+    let mesh = PreparedMesh::prepare(&distorted_channel(20, 8, 2.0, 1.0, 0.3, 21)).unwrap();
+    let u: Vec<f64> = mesh
+        .xy
+        .iter()
+        .map(|p| 50.0 + p[0].exp() * p[1].sin())
+        .collect();
+    let model = Default::default();
+    let cpu = potflow::post::velocity_cpu(&mesh, &u, model);
+    for precision in [Precision::F64, Precision::F32] {
+        let Some(ctx) = context(precision) else {
+            continue;
+        };
+        let gpu = ctx.velocity(&mesh, &u, model).unwrap();
+        let flat =
+            |f: &potflow::post::ElementFields| f.vel.iter().flatten().copied().collect::<Vec<_>>();
+        let tol = tolerances(precision);
+        let dv = max_rel_diff(&flat(&gpu), &flat(&cpu));
+        let da = max_rel_diff(&gpu.abs_vel, &cpu.abs_vel);
+        let dp = max_rel_diff(&gpu.pressure, &cpu.pressure);
+        eprintln!("{precision}: vel {dv:.2e}, abs_vel {da:.2e}, pressure {dp:.2e}");
+        assert!(dv < tol.kernel_fields && da < tol.kernel_fields && dp < tol.pressure);
+    }
+}
