@@ -13,7 +13,7 @@ use potflow::element::PressureModel;
 use potflow::gpu::{list_adapters, AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh};
 use potflow::output::{hdf5::write_results, report::Report, write_atomically};
-use potflow::solve::{self, Kernels, Outcome, SolveOptions};
+use potflow::solve::{self, Kernels, Outcome, SolveOptions, SolverKind};
 use potflow::solver::CgOptions;
 
 /// 2D potential flow on Quad-8 meshes, element kernels on the GPU (wgpu) or the CPU (rayon).
@@ -87,9 +87,22 @@ impl GpuArgs {
     }
 }
 
+/// The CG preconditioner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SolverArg {
+    /// Smoothed-aggregation algebraic multigrid.
+    #[default]
+    Amg,
+    /// Diagonal (Jacobi) scaling, as the reference.
+    Jacobi,
+}
+
 /// The physical and numerical options shared by `solve` and `check`.
 #[derive(Debug, Args, Default, Clone)]
 struct ProblemArgs {
+    /// CG preconditioner.
+    #[arg(long, value_enum, default_value_t = SolverArg::Amg)]
+    solver: SolverArg,
     /// Inflow flux through the inlet edges.
     #[arg(long, default_value_t = 2.5)]
     inlet_flux: f64,
@@ -198,6 +211,10 @@ impl ProblemArgs {
             );
         }
         Ok(SolveOptions {
+            solver: match self.solver {
+                SolverArg::Amg => SolverKind::Amg,
+                SolverArg::Jacobi => SolverKind::Jacobi,
+            },
             inlet_flux: self.inlet_flux,
             robin_p: self.robin_p,
             pressure: PressureModel {
@@ -335,8 +352,15 @@ fn print_summary(r: &Report, o: &Outcome) {
         None => println!("  backend   cpu ({} threads)", r.threads),
     }
     println!(
-        "  solver    {}-CG: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
+        "  solver    {}-CG{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
         r.solver.name,
+        match r.solver.operator_complexity {
+            Some(oc) => format!(
+                " ({} levels, operator complexity {oc:.2})",
+                r.solver.levels.len()
+            ),
+            None => String::new(),
+        },
         r.solver.iterations,
         r.solver.relative_residual,
         r.solver.rtol,
@@ -367,6 +391,12 @@ fn print_summary(r: &Report, o: &Outcome) {
         ("total", t.total),
     ] {
         println!("  {name:<9} {v:>8.3}");
+        if name == "solve" {
+            println!(
+                "    setup   {:>8.3}\n    iterate {:>8.3}",
+                r.solver.setup_seconds, r.solver.iterate_seconds
+            );
+        }
     }
     if r.gpu.is_some() {
         println!(

@@ -278,6 +278,8 @@ fn not_converging_is_an_error_and_the_report_says_so() {
         s(&mesh),
         "--max-iter",
         "3",
+        "--solver",
+        "jacobi",
         "--json",
         s(&json),
         "--quiet",

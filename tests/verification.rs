@@ -6,7 +6,7 @@ mod common;
 use common::distorted_channel;
 use potflow::element::{gauss3x3, gradients, shape, NODES};
 use potflow::mesh::{generate, PreparedMesh};
-use potflow::solve::{self, assemble, Kernels, SolveOptions};
+use potflow::solve::{self, assemble, Kernels, SolveOptions, SolverKind};
 use potflow::solver::CgOptions;
 
 fn tight() -> SolveOptions {
@@ -107,6 +107,7 @@ fn convergence_rates_for_an_exact_harmonic_solution() {
             &mesh,
             &nodes,
             &values,
+            SolverKind::Jacobi,
             CgOptions {
                 rtol: 1e-14,
                 max_iter: 100_000,

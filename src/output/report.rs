@@ -19,6 +19,12 @@ pub struct MeshReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct SolverReport {
     pub name: String,
+    /// Preconditioner setup and CG iterations, the two parts of the `solve` stage.
+    pub setup_seconds: f64,
+    pub iterate_seconds: f64,
+    /// AMG: rows per level, fine first (empty for Jacobi).
+    pub levels: Vec<usize>,
+    pub operator_complexity: Option<f64>,
     pub iterations: usize,
     pub converged: bool,
     pub relative_residual: f64,
@@ -126,7 +132,11 @@ impl Report {
             threads,
             timings: outcome.timings,
             solver: SolverReport {
-                name: outcome.solver.to_string(),
+                name: outcome.solver.name.to_string(),
+                setup_seconds: outcome.solver.setup_seconds,
+                iterate_seconds: outcome.solver.iterate_seconds,
+                levels: outcome.solver.levels.clone(),
+                operator_complexity: outcome.solver.operator_complexity,
                 iterations: outcome.cg.iterations,
                 converged: outcome.cg.converged,
                 relative_residual: outcome.cg.relative_residual,

@@ -7,10 +7,12 @@
 //! stop when ‖b − A x‖ ≤ rtol ‖b‖ (checked on the true residual before stopping)
 //! ```
 
+pub mod amg;
 pub mod cg;
 pub mod jacobi;
 pub mod spmv;
 
+pub use amg::{Amg, AmgOptions};
 pub use cg::{cg, CgOptions, CgOutcome};
 pub use jacobi::Jacobi;
 pub use spmv::spmv;

@@ -1,0 +1,113 @@
+//! The linear solvers: the AMG preconditioner is symmetric positive definite, AMG-CG and
+//! Jacobi-CG agree, and AMG's iteration count hardly grows under refinement.
+
+mod common;
+
+use common::{anchor, distorted_channel, max_rel_diff};
+use potflow::bc::{self, Boundary};
+use potflow::mesh::{generate, hdf5::read_mesh, Mesh, PreparedMesh};
+use potflow::solve::{self, assemble, Kernels, SolveOptions, SolverKind};
+use potflow::solver::{Amg, AmgOptions, CgOptions, Preconditioner};
+
+/// The assembled system with the reference's boundary conditions.
+fn system(mesh: &Mesh) -> potflow::solve::System {
+    let prepared = PreparedMesh::prepare(mesh).unwrap();
+    let boundary = Boundary::by_x_extremes(&prepared, "test", 1e-9).unwrap();
+    let mut sys = assemble(&prepared);
+    bc::apply_robin(
+        &prepared,
+        &sys.pattern,
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.inlet_edges,
+        0.0,
+        2.5,
+    );
+    let zeros = vec![0.0; boundary.outlet_nodes.len()];
+    bc::apply_dirichlet(
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.outlet_nodes,
+        &zeros,
+    );
+    sys
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn amg_preconditioner_is_symmetric_and_positive() {
+    let sys = system(&distorted_channel(60, 20, 3.0, 1.0, 0.3, 17));
+    let amg = Amg::new(&sys.matrix, AmgOptions::default()).unwrap();
+    assert!(amg.levels() >= 2, "a hierarchy was built: {:?}", amg.sizes);
+    let n = sys.matrix.rows();
+    let mut rng = common::Rng::new(3);
+    for _ in 0..5 {
+        let x: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+        let y: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+        let (mut mx, mut my) = (vec![0.0; n], vec![0.0; n]);
+        amg.apply(&x, &mut mx);
+        amg.apply(&y, &mut my);
+        let (a, b) = (dot(&mx, &y), dot(&x, &my));
+        // Round-off in a few dozen SpMVs: 1e-12 relative is generous and still far below any
+        // asymmetry a wrong smoother or restriction would cause (order 1e-2 and more).
+        assert!(
+            (a - b).abs() < 1e-12 * a.abs().max(b.abs()),
+            "<Mx,y> = {a}, <x,My> = {b}"
+        );
+        assert!(dot(&mx, &x) > 0.0, "<Mx,x> must be positive");
+    }
+}
+
+#[test]
+fn amg_and_jacobi_agree_on_the_reference_meshes() {
+    // Both solved to rtol 1e-10: each is within ~1e-9 of the discrete solution, so 1e-6 leaves
+    // room only for a genuinely wrong answer.
+    for name in &common::ANCHOR_MESHES[..7] {
+        let mesh = read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap();
+        let run = |solver| {
+            let opts = SolveOptions {
+                solver,
+                cg: CgOptions {
+                    rtol: 1e-10,
+                    max_iter: 100_000,
+                },
+                ..SolveOptions::default()
+            };
+            solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap()
+        };
+        let (amg, jacobi) = (run(SolverKind::Amg), run(SolverKind::Jacobi));
+        let d = max_rel_diff(&amg.u, &jacobi.u);
+        eprintln!(
+            "{name}: AMG {} vs Jacobi {} iterations, u differs by {d:.2e}",
+            amg.cg.iterations, jacobi.cg.iterations
+        );
+        assert!(d < 1e-6, "{name}: {d:e}");
+        assert!(max_rel_diff(&amg.fields.abs_vel, &jacobi.fields.abs_vel) < 1e-6);
+        assert!(amg.cg.iterations < jacobi.cg.iterations);
+    }
+}
+
+#[test]
+fn amg_iterations_barely_grow_under_refinement() {
+    // Jacobi-CG needs about twice the iterations when h halves; AMG-CG stays within 1.5×.
+    let iterations = |nodes| {
+        let out = solve::run(
+            &generate::venturi(nodes),
+            &SolveOptions::default(),
+            Kernels::Cpu,
+            0.0,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert!(out.cg.converged);
+        assert_eq!(out.solver.name, "amg");
+        out.cg.iterations
+    };
+    let (coarse, fine) = (iterations(12_000), iterations(190_000));
+    eprintln!("venturi: {coarse} iterations at 12k nodes, {fine} at 190k (h / 4)");
+    assert!(fine as f64 <= 1.5 * coarse as f64, "{coarse} -> {fine}");
+    assert!(fine <= 40);
+}
