@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::Matrix;
 use crate::element::{NODES, SLOTS};
+use crate::mesh::prepare::node_elements;
 
 /// One row under construction: its sorted columns and its (entry in row, slot) pairs.
 type RowBuild = (Vec<u32>, Vec<(u32, u32)>);
@@ -20,29 +21,6 @@ pub struct CsrPattern {
     indices: Vec<u32>,
     entry_ptr: Vec<u32>,
     entry_slots: Vec<u32>,
-}
-
-/// Node → element adjacency in CSR form: elements of node `i` are
-/// `elems[ptr[i]..ptr[i+1]]`, ascending.
-fn node_elements(n: usize, elements: &[[u32; NODES]]) -> (Vec<u32>, Vec<u32>) {
-    let mut ptr = vec![0u32; n + 1];
-    for el in elements {
-        for &k in el {
-            ptr[k as usize + 1] += 1;
-        }
-    }
-    for i in 0..n {
-        ptr[i + 1] += ptr[i];
-    }
-    let mut fill = ptr.clone();
-    let mut elems = vec![0u32; ptr[n] as usize];
-    for (e, el) in elements.iter().enumerate() {
-        for &k in el {
-            elems[fill[k as usize] as usize] = e as u32;
-            fill[k as usize] += 1;
-        }
-    }
-    (ptr, elems)
 }
 
 /// Prefix sums of per-row lengths, as a CSR pointer array.
