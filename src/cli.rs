@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use potflow::check;
 use potflow::element::PressureModel;
 use potflow::gpu::{list_adapters, AdapterChoice, GpuContext, Precision};
-use potflow::mesh::{generate, hdf5::read_mesh, Mesh};
+use potflow::mesh::{generate, Mesh};
 use potflow::output::{hdf5::write_results, report::Report, write_atomically};
 use potflow::solve::{self, Kernels, Outcome, SolveOptions, SolverKind};
 use potflow::solver::CgOptions;
@@ -131,9 +131,9 @@ struct ProblemArgs {
 
 #[derive(Debug, Args, Default)]
 struct SolveArgs {
-    /// Mesh file in the reference HDF5 layout (x, y, quad8). Default: the built-in venturi
-    /// channel of about 50k nodes.
-    mesh: Option<PathBuf>,
+    /// Mesh file in the reference HDF5 layout (x, y, quad8), or GEOMETRY:NODES for a generated
+    /// mesh (channel, venturi; e.g. venturi:800000). Default: venturi of about 50k nodes.
+    mesh: Option<String>,
     /// Where the element kernels run.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     backend: Backend,
@@ -154,8 +154,8 @@ struct SolveArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// Mesh file (default: the built-in venturi case).
-    mesh: Option<PathBuf>,
+    /// Mesh file or GEOMETRY:NODES (default: the built-in venturi case).
+    mesh: Option<String>,
     #[command(flatten)]
     gpu: GpuArgs,
     #[command(flatten)]
@@ -242,9 +242,9 @@ impl ProblemArgs {
     }
 }
 
-fn load_mesh(path: &Option<PathBuf>) -> Result<Mesh> {
-    Ok(match path {
-        Some(path) => read_mesh(path)?,
+fn load_mesh(spec: &Option<String>) -> Result<Mesh> {
+    Ok(match spec {
+        Some(spec) => potflow::mesh::load(spec)?,
         None => generate::default_case(),
     })
 }

@@ -10,9 +10,6 @@ use super::Matrix;
 use crate::element::{NODES, SLOTS};
 use crate::mesh::prepare::node_elements;
 
-/// One row under construction: its sorted columns and its (entry in row, slot) pairs.
-type RowBuild = (Vec<u32>, Vec<(u32, u32)>);
-
 /// Sparsity pattern plus the slot gather lists, built once per mesh.
 #[derive(Debug, Clone)]
 pub struct CsrPattern {
@@ -23,59 +20,136 @@ pub struct CsrPattern {
     entry_slots: Vec<u32>,
 }
 
-/// Prefix sums of per-row lengths, as a CSR pointer array.
-fn offsets(lengths: impl Iterator<Item = usize>) -> Vec<u32> {
-    let mut ptr = vec![0u32];
-    let mut total = 0u64;
-    for l in lengths {
-        total += l as u64;
-        assert!(
-            total <= u32::MAX as u64,
-            "matrix too large for 32-bit CSR offsets"
-        );
-        ptr.push(total as u32);
+/// Splits `out` into consecutive pieces of the given lengths.
+fn split_lengths<'a, T>(
+    mut out: &'a mut [T],
+    lengths: impl Iterator<Item = usize>,
+) -> Vec<&'a mut [T]> {
+    let mut pieces = Vec::new();
+    for len in lengths {
+        let (head, tail) = out.split_at_mut(len);
+        pieces.push(head);
+        out = tail;
     }
+    pieces
+}
+
+/// The concatenation of `parts`, copied in parallel.
+fn concat<'a>(parts: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
+    let parts: Vec<&[u32]> = parts.collect();
+    let mut out = vec![0u32; parts.iter().map(|p| p.len()).sum()];
+    split_lengths(&mut out, parts.iter().map(|p| p.len()))
+        .into_par_iter()
+        .zip(parts)
+        .for_each(|(dst, src)| dst.copy_from_slice(src));
+    out
+}
+
+/// CSR pointer array (prefix sums) of lengths given block by block, computed in parallel.
+fn offsets<'a>(blocks: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
+    let blocks: Vec<&[u32]> = blocks.collect();
+    let totals: Vec<u64> = blocks
+        .iter()
+        .map(|b| b.iter().map(|&l| l as u64).sum())
+        .collect();
+    let grand: u64 = totals.iter().sum();
+    assert!(
+        grand <= u32::MAX as u64,
+        "matrix too large for 32-bit CSR offsets"
+    );
+    let mut ptr = vec![0u32; blocks.iter().map(|b| b.len()).sum::<usize>() + 1];
+    let mut base = 0u64;
+    let bases: Vec<u64> = totals
+        .iter()
+        .map(|t| {
+            let b = base;
+            base += t;
+            b
+        })
+        .collect();
+    split_lengths(&mut ptr[1..], blocks.iter().map(|b| b.len()))
+        .into_par_iter()
+        .zip(blocks.par_iter().zip(bases))
+        .for_each(|(dst, (lens, base))| {
+            let mut acc = base;
+            for (d, &l) in dst.iter_mut().zip(lens.iter()) {
+                acc += l as u64;
+                *d = acc as u32;
+            }
+        });
     ptr
 }
 
-impl CsrPattern {
-    /// Builds the pattern of an `n`-node mesh.
-    pub fn new(n: usize, elements: &[[u32; NODES]]) -> Self {
-        let (eptr, elems) = node_elements(n, elements);
-        // For each row: its sorted columns, and (entry within row, slot) pairs.
-        let rows: Vec<RowBuild> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let adj = &elems[eptr[i] as usize..eptr[i + 1] as usize];
-                let mut cols: Vec<u32> = adj.iter().flat_map(|&e| elements[e as usize]).collect();
-                cols.sort_unstable();
-                cols.dedup();
-                let mut contributions = Vec::with_capacity(adj.len() * NODES);
-                for &e in adj {
-                    let el = &elements[e as usize];
-                    let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
-                    for (b, &col) in el.iter().enumerate() {
-                        let pos = cols.binary_search(&col).unwrap_or(0) as u32;
-                        contributions.push((pos, (SLOTS * e as usize + NODES * a + b) as u32));
-                    }
-                }
-                contributions.sort_unstable();
-                (cols, contributions)
-            })
-            .collect();
-        let indptr = offsets(rows.iter().map(|r| r.0.len()));
-        let indices: Vec<u32> = rows.iter().flat_map(|r| r.0.iter().copied()).collect();
-        let mut entry_counts = vec![0usize; indices.len()];
-        for (i, (_, contributions)) in rows.iter().enumerate() {
-            for &(pos, _) in contributions {
-                entry_counts[indptr[i] as usize + pos as usize] += 1;
+/// Rows per parallel task when building the pattern.
+const ROWS_PER_TASK: usize = 4096;
+
+/// The pattern of a block of consecutive rows, built by one task.
+#[derive(Default)]
+struct RowBlock {
+    /// Columns, row after row.
+    cols: Vec<u32>,
+    /// Columns per row.
+    row_len: Vec<u32>,
+    /// Slots per entry, entry after entry.
+    entry_len: Vec<u32>,
+    /// Slots, entry after entry, ascending within an entry.
+    slots: Vec<u32>,
+}
+
+impl RowBlock {
+    /// Appends row `i`: its sorted columns and the slots of each (row, column) entry.
+    fn push_row(
+        &mut self,
+        i: usize,
+        adj: &[u32],
+        elements: &[[u32; NODES]],
+        scratch: &mut Vec<(u32, u32)>,
+    ) {
+        // (column, slot) for every slot in row i, sorted: columns group, slots ascend.
+        scratch.clear();
+        for &e in adj {
+            let el = &elements[e as usize];
+            let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
+            for (b, &col) in el.iter().enumerate() {
+                scratch.push((col, (SLOTS * e as usize + NODES * a + b) as u32));
             }
         }
-        let entry_ptr = offsets(entry_counts.into_iter());
-        let entry_slots = rows
-            .iter()
-            .flat_map(|r| r.1.iter().map(|&(_, s)| s))
+        scratch.sort_unstable();
+        let mut len = 0;
+        for (k, &(col, slot)) in scratch.iter().enumerate() {
+            if k == 0 || scratch[k - 1].0 != col {
+                self.cols.push(col);
+                self.entry_len.push(0);
+                len += 1;
+            }
+            if let Some(last) = self.entry_len.last_mut() {
+                *last += 1;
+            }
+            self.slots.push(slot);
+        }
+        self.row_len.push(len);
+    }
+}
+
+impl CsrPattern {
+    /// Builds the pattern of an `n`-node mesh, rows in parallel blocks.
+    pub fn new(n: usize, elements: &[[u32; NODES]]) -> Self {
+        let (eptr, elems) = node_elements(n, elements);
+        let blocks: Vec<RowBlock> = (0..n.div_ceil(ROWS_PER_TASK))
+            .into_par_iter()
+            .map_init(Vec::new, |scratch, b| {
+                let mut block = RowBlock::default();
+                for i in b * ROWS_PER_TASK..((b + 1) * ROWS_PER_TASK).min(n) {
+                    let adj = &elems[eptr[i] as usize..eptr[i + 1] as usize];
+                    block.push_row(i, adj, elements, scratch);
+                }
+                block
+            })
             .collect();
+        let indptr = offsets(blocks.iter().map(|b| b.row_len.as_slice()));
+        let entry_ptr = offsets(blocks.iter().map(|b| b.entry_len.as_slice()));
+        let indices = concat(blocks.iter().map(|b| b.cols.as_slice()));
+        let entry_slots = concat(blocks.iter().map(|b| b.slots.as_slice()));
         CsrPattern {
             n,
             indptr,

@@ -94,6 +94,39 @@ pub fn venturi(target_nodes: usize) -> Mesh {
     )
 }
 
+/// The geometries [`by_name`] knows, with a line of description each.
+pub const GEOMETRIES: [(&str, &str); 2] = [
+    (
+        "channel",
+        "straight channel 8 x 2, inlet x = 0, outlet x = 8",
+    ),
+    (
+        "venturi",
+        "channel 8 x 2 narrowing smoothly to half its width at x = 4",
+    ),
+];
+
+/// A generated mesh of `geometry` with about `nodes` nodes.
+pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
+    match geometry {
+        "venturi" => Some(venturi(nodes)),
+        "channel" => {
+            let (nx, ny) = square_cells(nodes);
+            let mut m = channel(nx, ny, 8.0, 2.0);
+            m.source = format!("channel ({} nodes)", m.nodes());
+            Some(m)
+        }
+        _ => None,
+    }
+}
+
+/// (nx, ny) = (4 ny, ny) with about `nodes` nodes: 12 ny² + 10 ny + 1 = nodes.
+fn square_cells(nodes: usize) -> (usize, usize) {
+    let ny =
+        ((((100.0 + 48.0 * (nodes as f64 - 1.0)).sqrt() - 10.0) / 24.0).round() as usize).max(1);
+    (4 * ny, ny)
+}
+
 /// The built-in case of `potflow solve` with no mesh: a venturi channel of about 50k nodes.
 pub fn default_case() -> Mesh {
     venturi(50_000)

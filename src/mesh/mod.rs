@@ -8,7 +8,38 @@ pub mod prepare;
 
 pub use prepare::PreparedMesh;
 
+use std::path::Path;
+
 use crate::element::NODES;
+use crate::error::{Error, Result};
+
+/// Loads a mesh named on the command line: a file in the reference HDF5 layout, or
+/// `GEOMETRY:NODES` (e.g. `venturi:800000`) for a generated one.
+pub fn load(spec: &str) -> Result<Mesh> {
+    let path = Path::new(spec);
+    if !path.exists() {
+        if let Some((geometry, nodes)) = spec.split_once(':') {
+            let nodes: usize = nodes.parse().map_err(|_| Error::Mesh {
+                source_name: spec.into(),
+                reason: format!("`{nodes}` is not a node count (expected GEOMETRY:NODES)"),
+            })?;
+            if nodes < 20 {
+                return Err(Error::Mesh {
+                    source_name: spec.into(),
+                    reason: "a generated mesh needs at least 20 nodes".into(),
+                });
+            }
+            return generate::by_name(geometry, nodes).ok_or_else(|| Error::Mesh {
+                source_name: spec.into(),
+                reason: format!(
+                    "no file of that name, and `{geometry}` is not a known geometry ({})",
+                    generate::GEOMETRIES.map(|g| g.0).join(", ")
+                ),
+            });
+        }
+    }
+    hdf5::read_mesh(path)
+}
 
 /// Integer width of the element table in the file, kept so results are written back alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -126,7 +126,7 @@ pub fn tentative(aggs: &Aggregates, b: &[f64]) -> (Matrix, Vec<f64>) {
 /// P = (I − ω D⁻¹A) T with ω = 4 / (3 ρ(D⁻¹A)).
 pub fn smooth_prolongator(a: &Matrix, t: &Matrix, inv_diag: &[f64], lambda_max: f64) -> Matrix {
     let omega = 4.0 / (3.0 * lambda_max);
-    let mut p: Matrix = a * t;
+    let mut p: Matrix = crate::solver::spgemm::spgemm(a, t);
     let t_indptr = t.indptr();
     let t_indptr = t_indptr.raw_storage();
     let (t_cols, t_vals) = (t.indices(), t.data());

@@ -31,6 +31,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use super::spgemm::spgemm;
 use super::spmv::spmv;
 use super::Preconditioner;
 use crate::assembly::Matrix;
@@ -117,7 +118,9 @@ impl Amg {
                 smoother.lambda_max(),
             );
             let pt: Matrix = p.transpose_view().to_csr();
-            let coarse: Matrix = &pt * &(&current * &p);
+            // Galerkin product as (Pᵀ A) P: the intermediate Pᵀ A has coarse rows, far fewer
+            // entries than A P would.
+            let coarse: Matrix = spgemm(&spgemm(&pt, &current), &p);
             total_nnz += coarse.nnz() as f64;
             sizes.push(coarse.rows());
             log::debug!(
