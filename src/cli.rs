@@ -32,6 +32,8 @@ enum Command {
     Devices,
     /// Run both kernels and the full solve on CPU and GPU and compare them.
     Check(CheckArgs),
+    /// The stage table for CPU serial, CPU parallel and GPU, and thread scaling.
+    Bench(BenchArgs),
 }
 
 /// Where the element kernels run.
@@ -165,6 +167,36 @@ struct CheckArgs {
     json: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Mesh files or GEOMETRY:NODES specs (default: the built-in venturi case).
+    meshes: Vec<String>,
+    /// Configurations, comma-separated: serial (1 thread), cpu (all threads), gpu.
+    #[arg(long, value_delimiter = ',', default_value = "serial,cpu,gpu")]
+    configs: Vec<String>,
+    /// Runs per configuration (alternating A B C A B C ...).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Thread counts for the scaling table, comma-separated (e.g. 1,2,4).
+    #[arg(long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// CG preconditioner for every run.
+    #[arg(long, value_enum)]
+    solver: Option<SolverArg>,
+    /// GPU precision for the gpu configuration.
+    #[arg(long, value_enum)]
+    precision: Option<PrecisionArg>,
+    /// Write the tables as Markdown here.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write every sample and statistic as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the statistics as CSV here.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+}
+
 /// Parses the command line and runs the command.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
@@ -172,6 +204,7 @@ pub fn run() -> Result<()> {
         Some(Command::Solve(args)) => solve_command(args),
         Some(Command::Devices) => devices_command(),
         Some(Command::Check(args)) => check_command(args),
+        Some(Command::Bench(args)) => bench_command(args),
         None => solve_command(SolveArgs::default_run()),
     }
 }
@@ -484,5 +517,72 @@ fn check_command(args: CheckArgs) -> Result<()> {
         );
     }
     println!("\n  GPU and CPU agree within tolerance.");
+    Ok(())
+}
+
+fn bench_command(args: BenchArgs) -> Result<()> {
+    let configs = args
+        .configs
+        .iter()
+        .map(|c| potflow::bench::Config::named(c.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.threads.contains(&0) {
+        bail!("--threads: thread counts must be at least 1");
+    }
+    let mut extra_args = Vec::new();
+    if let Some(solver) = args.solver {
+        extra_args.extend([
+            "--solver".to_string(),
+            solver
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    if let Some(precision) = args.precision {
+        extra_args.extend([
+            "--precision".to_string(),
+            precision
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    let scratch = std::env::temp_dir().join(format!("potflow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let plan = potflow::bench::BenchPlan {
+        exe: std::env::current_exe().context("cannot find the potflow executable")?,
+        meshes: if args.meshes.is_empty() {
+            vec!["venturi:50000".into()]
+        } else {
+            args.meshes.clone()
+        },
+        configs,
+        repeat: args.repeat,
+        threads: args.threads.clone(),
+        extra_args,
+        scratch: scratch.clone(),
+    };
+    let bar = progress_bar(false);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let result = potflow::bench::run(&plan, &mut |line| bar.set_message(line.to_string()));
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let result = result?;
+    let table = potflow::bench::markdown(&result);
+    print!("{table}");
+    if let Some(path) = &args.markdown {
+        write_atomically(path, table.as_bytes())?;
+    }
+    if let Some(path) = &args.json {
+        write_atomically(path, serde_json::to_string_pretty(&result)?.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        write_atomically(path, potflow::bench::csv(&result).as_bytes())?;
+    }
     Ok(())
 }

@@ -27,6 +27,7 @@
 
 pub mod assembly;
 pub mod bc;
+pub mod bench;
 pub mod check;
 pub mod element;
 pub mod error;

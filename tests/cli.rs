@@ -423,3 +423,83 @@ fn check_command_passes_on_a_reference_mesh() {
         );
     }
 }
+
+#[test]
+fn bench_writes_all_tables_and_complete_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (md, json, csv) = (
+        dir.path().join("b.md"),
+        dir.path().join("b.json"),
+        dir.path().join("b.csv"),
+    );
+    let mesh = anchor().join("meshes/y_tube_201.h5");
+    let configs = if have_gpu() {
+        "serial,cpu,gpu"
+    } else {
+        "serial,cpu"
+    };
+    let o = potflow(&[
+        "bench",
+        s(&mesh),
+        "--repeat",
+        "2",
+        "--configs",
+        configs,
+        "--threads",
+        "1,2",
+        "--markdown",
+        s(&md),
+        "--json",
+        s(&json),
+        "--csv",
+        s(&csv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&md).unwrap();
+    for needle in [
+        "| assemble (s) |",
+        "| CG iterations |",
+        "| peak memory (MB) |",
+        "speedup total vs serial",
+        "Thread scaling",
+        "efficiency",
+    ] {
+        assert!(table.contains(needle), "{needle} missing from\n{table}");
+    }
+    assert!(!table.contains("did not run"), "{table}");
+    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let m = &result["meshes"][0];
+    assert_eq!(m["nodes"], 201);
+    let n_configs = configs.split(',').count();
+    assert_eq!(m["configs"].as_array().unwrap().len(), n_configs);
+    for c in m["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(m["scaling"].as_array().unwrap())
+    {
+        assert_eq!(c["samples"].as_array().unwrap().len(), 2, "{c}");
+        assert!(c["error"].is_null());
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let columns = header.split(',').count();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(
+        rows.len(),
+        (n_configs + 2) * 10,
+        "one row per configuration and metric"
+    );
+    for row in rows {
+        let fields: Vec<&str> = row.split(',').collect();
+        // The adapter label may hold commas inside quotes; count from both ends.
+        assert!(fields.len() >= columns, "{row}");
+        for f in fields.iter().rev().take(3) {
+            assert!(
+                f.parse::<f64>().is_ok_and(|v| v.is_finite()),
+                "empty or non-finite field in {row}"
+            );
+        }
+    }
+}

@@ -21,10 +21,7 @@ pub struct CsrPattern {
 }
 
 /// Splits `out` into consecutive pieces of the given lengths.
-fn split_lengths<T>(
-    mut out: &mut [T],
-    lengths: impl Iterator<Item = usize>,
-) -> Vec<&mut [T]> {
+fn split_lengths<T>(mut out: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     let mut pieces = Vec::new();
     for len in lengths {
         let (head, tail) = out.split_at_mut(len);

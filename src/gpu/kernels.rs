@@ -85,7 +85,8 @@ impl GpuContext {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
         let nodes = self.upload("nodes", &node_buffer(&mesh.xy, self.precision), STORAGE_IN)?;
-        let chunk = self.chunk_elements as u64;
+        // Buffers sized for the chunks this mesh needs, not the device's largest.
+        let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
         let index_bytes = if with_indices {
             chunk * SLOTS as u64 * 4
         } else {
@@ -170,7 +171,7 @@ impl GpuContext {
             &encode([model.p0, model.rho], self.precision),
             STORAGE_IN,
         )?;
-        let chunk = self.chunk_elements as u64;
+        let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
         let fields = self.buffer("velocity.fields", chunk * 4 * p, STORAGE_OUT)?;
         let staging = self.buffer("staging.fields", chunk * 4 * p, STAGING)?;
         let e = mesh.elements();

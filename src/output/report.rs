@@ -82,6 +82,24 @@ impl GpuReport {
     }
 }
 
+/// Memory the run used.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemoryReport {
+    /// Peak resident set size of the process in MB, from the OS (Linux: VmHWM); `None` where
+    /// the OS does not say.
+    pub peak_rss_mb: Option<f64>,
+    /// GPU buffers held by the context in MB (0 on the CPU backend).
+    pub gpu_buffer_mb: f64,
+}
+
+/// Peak resident set size of this process in MB, if the OS reports it.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -95,6 +113,7 @@ pub struct Report {
     pub solution: SolutionReport,
     pub boundary: BoundaryReport,
     pub problem: ProblemReport,
+    pub memory: MemoryReport,
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -152,6 +171,10 @@ impl Report {
                 pressure_max,
             },
             boundary: outcome.boundary,
+            memory: MemoryReport {
+                peak_rss_mb: peak_rss_mb(),
+                gpu_buffer_mb: gpu.map_or(0.0, |g| g.buffer_bytes() as f64 / 1048576.0),
+            },
             problem: ProblemReport {
                 inlet_flux: opts.inlet_flux,
                 robin_p: opts.robin_p,

@@ -1,0 +1,485 @@
+//! `potflow bench`: the stage table for CPU serial, CPU parallel and GPU, and thread scaling.
+//!
+//! Every run is a child process (`potflow solve MESH --json FILE --quiet …`), so its peak
+//! memory is its own and no cache or GPU context carries over from one configuration to the
+//! next. Configurations alternate within each repeat (A B C A B C …) so that slow drifts of a
+//! shared machine spread over all of them; the tables show the median with min–max.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// One configuration of the stage table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// "serial", "cpu", "gpu", or "cpu:N" for the thread-scaling runs.
+    pub name: String,
+    /// Extra `potflow solve` arguments.
+    pub args: Vec<String>,
+}
+
+impl Config {
+    /// The configuration called `name` (serial, cpu, gpu).
+    pub fn named(name: &str) -> Result<Self> {
+        let args: &[&str] = match name {
+            "serial" => &["--backend", "cpu", "--threads", "1"],
+            "cpu" => &["--backend", "cpu"],
+            "gpu" => &["--backend", "gpu"],
+            other => {
+                return Err(Error::Option(format!(
+                    "unknown configuration `{other}` (serial, cpu, gpu)"
+                )))
+            }
+        };
+        Ok(Config {
+            name: name.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    /// The CPU backend with `threads` threads (for the scaling table).
+    pub fn threads(threads: usize) -> Self {
+        Config {
+            name: format!("cpu:{threads}"),
+            args: vec![
+                "--backend".into(),
+                "cpu".into(),
+                "--threads".into(),
+                threads.to_string(),
+            ],
+        }
+    }
+}
+
+/// The quantities taken from one run's report.
+pub const METRICS: [&str; 10] = [
+    "assemble",
+    "bc",
+    "solve",
+    "post",
+    "total",
+    "gpu_setup",
+    "load",
+    "iterations",
+    "peak_rss_mb",
+    "gpu_buffer_mb",
+];
+
+/// One run's numbers, in the order of [`METRICS`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    pub values: Vec<f64>,
+}
+
+fn number(v: &Value, path: &[&str]) -> Option<f64> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_f64()
+}
+
+impl Sample {
+    fn from_report(r: &Value) -> Self {
+        let t = |k: &str| number(r, &["timings", k]).unwrap_or(f64::NAN);
+        Sample {
+            values: vec![
+                t("assemble"),
+                t("bc"),
+                t("solve"),
+                t("post"),
+                t("total"),
+                t("gpu_setup"),
+                t("load"),
+                number(r, &["solver", "iterations"]).unwrap_or(f64::NAN),
+                number(r, &["memory", "peak_rss_mb"]).unwrap_or(f64::NAN),
+                number(r, &["memory", "gpu_buffer_mb"]).unwrap_or(f64::NAN),
+            ],
+        }
+    }
+}
+
+/// Median, min and max of one metric over the repeats.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Stat {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    fn of(values: impl Iterator<Item = f64>) -> Self {
+        let mut v: Vec<f64> = values.filter(|x| !x.is_nan()).collect();
+        if v.is_empty() {
+            return Stat {
+                median: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+            };
+        }
+        v.sort_by(f64::total_cmp);
+        let m = v.len();
+        let median = if m % 2 == 1 {
+            v[m / 2]
+        } else {
+            0.5 * (v[m / 2 - 1] + v[m / 2])
+        };
+        Stat {
+            median,
+            min: v[0],
+            max: v[m - 1],
+        }
+    }
+}
+
+/// All runs of one configuration on one mesh.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigResult {
+    pub config: Config,
+    /// Column header: "serial", "cpu (2 threads)", "gpu: NAME f64 (software device)".
+    pub label: String,
+    pub threads: usize,
+    pub samples: Vec<Sample>,
+    /// Per metric, in the order of [`METRICS`].
+    pub stats: Vec<Stat>,
+    /// Why the configuration could not run (e.g. no GPU), if it could not.
+    pub error: Option<String>,
+}
+
+impl ConfigResult {
+    /// The statistic of `metric`.
+    pub fn stat(&self, metric: &str) -> Option<Stat> {
+        let i = METRICS.iter().position(|m| *m == metric)?;
+        self.stats.get(i).copied()
+    }
+}
+
+/// Everything measured on one mesh.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeshResult {
+    pub mesh: String,
+    pub nodes: usize,
+    pub elements: usize,
+    pub configs: Vec<ConfigResult>,
+    pub scaling: Vec<ConfigResult>,
+}
+
+/// The whole benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    pub potflow_version: &'static str,
+    pub repeat: usize,
+    pub host_threads: usize,
+    pub meshes: Vec<MeshResult>,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    /// The potflow executable to run as the child.
+    pub exe: PathBuf,
+    pub meshes: Vec<String>,
+    pub configs: Vec<Config>,
+    pub repeat: usize,
+    /// Thread counts for the scaling table (empty: no scaling table).
+    pub threads: Vec<usize>,
+    /// Passed to every child (e.g. `--solver jacobi`, `--precision f32`).
+    pub extra_args: Vec<String>,
+    /// Where the children write their reports.
+    pub scratch: PathBuf,
+}
+
+fn run_child(plan: &BenchPlan, mesh: &str, config: &Config, report: &Path) -> Result<Value> {
+    let output = Command::new(&plan.exe)
+        .arg("solve")
+        .arg(mesh)
+        .args(&config.args)
+        .args(&plan.extra_args)
+        .arg("--json")
+        .arg(report)
+        .arg("--quiet")
+        .output()
+        .map_err(|e| Error::io(&plan.exe, e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or("failed without a message")
+            .trim_start_matches("error: ")
+            .to_string();
+        return Err(Error::Option(format!("{} on {mesh}: {line}", config.name)));
+    }
+    let text = std::fs::read_to_string(report).map_err(|e| Error::io(report, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Output {
+        path: report.into(),
+        reason: format!("unreadable report: {e}"),
+    })
+}
+
+fn label(config: &Config, report: &Value) -> (String, usize) {
+    let threads = number(report, &["threads"]).unwrap_or(1.0) as usize;
+    let label = match config.name.as_str() {
+        "serial" => "serial".to_string(),
+        "cpu" => format!("cpu ({threads} threads)"),
+        "gpu" => {
+            let g = &report["gpu"];
+            let name = g["adapter"].as_str().unwrap_or("?");
+            let precision = g["precision"].as_str().unwrap_or("?");
+            let software = if g["software_device"].as_bool() == Some(true) {
+                ", software device"
+            } else {
+                ""
+            };
+            format!("gpu: {name} ({precision}{software})")
+        }
+        other => other.to_string(),
+    };
+    (label, threads)
+}
+
+/// Runs `configs` `repeat` times each, alternating, on `mesh`.
+fn run_configs(
+    plan: &BenchPlan,
+    mesh: &str,
+    configs: &[Config],
+    progress: &mut dyn FnMut(&str),
+) -> Result<(Vec<ConfigResult>, Option<Value>)> {
+    let mut results: Vec<ConfigResult> = configs
+        .iter()
+        .map(|c| ConfigResult {
+            config: c.clone(),
+            label: c.name.clone(),
+            threads: 0,
+            samples: Vec::new(),
+            stats: Vec::new(),
+            error: None,
+        })
+        .collect();
+    let mut any_report = None;
+    for rep in 0..plan.repeat {
+        for (k, config) in configs.iter().enumerate() {
+            if results[k].error.is_some() {
+                continue;
+            }
+            progress(&format!(
+                "{mesh}: {} run {}/{}",
+                config.name,
+                rep + 1,
+                plan.repeat
+            ));
+            let report_path = plan.scratch.join(format!("run-{k}.json"));
+            match run_child(plan, mesh, config, &report_path) {
+                Ok(report) => {
+                    let (label, threads) = label(config, &report);
+                    results[k].label = label;
+                    results[k].threads = threads;
+                    results[k].samples.push(Sample::from_report(&report));
+                    any_report.get_or_insert(report);
+                }
+                Err(e) => results[k].error = Some(e.to_string()),
+            }
+        }
+    }
+    for r in &mut results {
+        r.stats = (0..METRICS.len())
+            .map(|m| Stat::of(r.samples.iter().map(|s| s.values[m])))
+            .collect();
+    }
+    Ok((results, any_report))
+}
+
+/// Runs the plan. `progress` hears one line per child run.
+pub fn run(plan: &BenchPlan, progress: &mut dyn FnMut(&str)) -> Result<BenchResult> {
+    if plan.repeat == 0 {
+        return Err(Error::Option("--repeat must be at least 1".into()));
+    }
+    let mut meshes = Vec::new();
+    for mesh in &plan.meshes {
+        let (configs, report) = run_configs(plan, mesh, &plan.configs, progress)?;
+        let scaling_configs: Vec<Config> =
+            plan.threads.iter().map(|&t| Config::threads(t)).collect();
+        let (scaling, scaling_report) = run_configs(plan, mesh, &scaling_configs, progress)?;
+        let report = report.or(scaling_report).ok_or_else(|| {
+            let why: Vec<String> = configs
+                .iter()
+                .chain(&scaling)
+                .filter_map(|c| c.error.clone())
+                .collect();
+            Error::Option(format!(
+                "no configuration ran on {mesh}: {}",
+                why.join("; ")
+            ))
+        })?;
+        meshes.push(MeshResult {
+            mesh: report["mesh"]["path"].as_str().unwrap_or(mesh).to_string(),
+            nodes: number(&report, &["mesh", "nodes"]).unwrap_or(0.0) as usize,
+            elements: number(&report, &["mesh", "elements"]).unwrap_or(0.0) as usize,
+            configs,
+            scaling,
+        });
+    }
+    Ok(BenchResult {
+        potflow_version: env!("CARGO_PKG_VERSION"),
+        repeat: plan.repeat,
+        host_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        meshes,
+    })
+}
+
+fn cell(s: Option<Stat>, digits: usize) -> String {
+    match s {
+        Some(s) if !s.median.is_nan() => {
+            if s.min == s.max {
+                format!("{:.*}", digits, s.median)
+            } else {
+                format!(
+                    "{:.*} ({:.*}–{:.*})",
+                    digits, s.median, digits, s.min, digits, s.max
+                )
+            }
+        }
+        _ => "—".into(),
+    }
+}
+
+fn ratio(base: Option<Stat>, this: Option<Stat>) -> String {
+    match (base, this) {
+        (Some(b), Some(t)) if t.median > 0.0 && !b.median.is_nan() && !t.median.is_nan() => {
+            format!("{:.2}×", b.median / t.median)
+        }
+        _ => "—".into(),
+    }
+}
+
+/// The stage table, the speedups, and the thread-scaling table, as Markdown.
+pub fn markdown(result: &BenchResult) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "potflow {} bench: {} repeats per configuration, alternating; median (min–max); {} host threads.\n",
+        result.potflow_version, result.repeat, result.host_threads
+    ));
+    for m in &result.meshes {
+        out.push_str(&format!(
+            "\n### {} ({} nodes, {} elements)\n\n",
+            m.mesh, m.nodes, m.elements
+        ));
+        let ran: Vec<&ConfigResult> = m.configs.iter().filter(|c| c.error.is_none()).collect();
+        for c in m.configs.iter().filter(|c| c.error.is_some()) {
+            out.push_str(&format!(
+                "- {} did not run: {}\n",
+                c.config.name,
+                c.error.as_deref().unwrap_or("")
+            ));
+        }
+        if !ran.is_empty() {
+            out.push_str("| | ");
+            out.push_str(
+                &ran.iter()
+                    .map(|c| c.label.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            );
+            out.push_str(" |\n|---|");
+            out.push_str(&"---|".repeat(ran.len()));
+            out.push('\n');
+            let rows: [(&str, &str, usize); 10] = [
+                ("assemble (s)", "assemble", 3),
+                ("bc (s)", "bc", 3),
+                ("solve (s)", "solve", 3),
+                ("post (s)", "post", 3),
+                ("total (s)", "total", 3),
+                ("CG iterations", "iterations", 0),
+                ("peak memory (MB)", "peak_rss_mb", 0),
+                ("GPU memory (MB)", "gpu_buffer_mb", 1),
+                ("first-run overhead (s)", "gpu_setup", 3),
+                ("load (s)", "load", 3),
+            ];
+            for (title, metric, digits) in rows {
+                out.push_str(&format!("| {title} |"));
+                for c in &ran {
+                    let s = c.stat(metric);
+                    let gpu_only = matches!(metric, "gpu_setup" | "gpu_buffer_mb");
+                    if gpu_only && c.config.name != "gpu" {
+                        out.push_str(" — |");
+                    } else {
+                        out.push_str(&format!(" {} |", cell(s, digits)));
+                    }
+                }
+                out.push('\n');
+            }
+            let base = m
+                .configs
+                .iter()
+                .find(|c| c.config.name == "serial" && c.error.is_none());
+            if let Some(base) = base {
+                for stage in ["assemble", "bc", "solve", "post", "total"] {
+                    out.push_str(&format!("| speedup {stage} vs serial |"));
+                    for c in &ran {
+                        out.push_str(&format!(" {} |", ratio(base.stat(stage), c.stat(stage))));
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+        let scaled: Vec<&ConfigResult> = m.scaling.iter().filter(|c| c.error.is_none()).collect();
+        if !scaled.is_empty() {
+            out.push_str("\nThread scaling (CPU backend):\n\n");
+            out.push_str("| threads | assemble (s) | speedup | efficiency | post (s) | speedup | efficiency |\n");
+            out.push_str("|---|---|---|---|---|---|---|\n");
+            let one = scaled[0];
+            let t1 = one.threads.max(1) as f64;
+            for c in &scaled {
+                let t = c.threads.max(1) as f64;
+                let mut row = format!("| {} |", c.threads);
+                for stage in ["assemble", "post"] {
+                    let (b, s) = (one.stat(stage), c.stat(stage));
+                    let speed = match (b, s) {
+                        (Some(b), Some(s)) if s.median > 0.0 => b.median / s.median,
+                        _ => f64::NAN,
+                    };
+                    row.push_str(&format!(
+                        " {} | {:.2}× | {:.0}% |",
+                        cell(s, 4),
+                        speed,
+                        100.0 * speed / (t / t1)
+                    ));
+                }
+                out.push_str(&row);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// One CSV row per mesh, configuration and metric: median, min, max.
+pub fn csv(result: &BenchResult) -> String {
+    let mut out = String::from("mesh,nodes,elements,config,label,threads,metric,median,min,max\n");
+    for m in &result.meshes {
+        for c in m
+            .configs
+            .iter()
+            .chain(&m.scaling)
+            .filter(|c| c.error.is_none())
+        {
+            for (metric, s) in METRICS.iter().zip(&c.stats) {
+                out.push_str(&format!(
+                    "\"{}\",{},{},{},\"{}\",{},{},{},{},{}\n",
+                    m.mesh.replace('"', "'"),
+                    m.nodes,
+                    m.elements,
+                    c.config.name,
+                    c.label.replace('"', "'"),
+                    c.threads,
+                    metric,
+                    s.median,
+                    s.min,
+                    s.max
+                ));
+            }
+        }
+    }
+    out
+}
