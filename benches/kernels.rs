@@ -19,7 +19,8 @@ use potflow::solve::assemble;
 use potflow::solver::{cg, spmv, Amg, AmgOptions, CgOptions, Preconditioner};
 
 fn mesh() -> Mesh {
-    let anchor = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/anchor/meshes/y_tube_195k.h5");
+    let anchor =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/anchor/meshes/y_tube_195k.h5");
     read_mesh(&anchor).unwrap_or_else(|_| generate::venturi(195_000))
 }
 
@@ -30,17 +31,25 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("element");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("stiffness_element (one element, f64)", |b| b.iter(|| stiffness_element(black_box(&xy))));
+    g.bench_function("stiffness_element (one element, f64)", |b| {
+        b.iter(|| stiffness_element(black_box(&xy)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("assembly");
     g.sample_size(20);
     g.throughput(Throughput::Elements(e as u64));
-    g.bench_function("stiffness_slots (all elements, rayon)", |b| b.iter(|| stiffness_slots(&mesh)));
+    g.bench_function("stiffness_slots (all elements, rayon)", |b| {
+        b.iter(|| stiffness_slots(&mesh))
+    });
     let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
     let slots = stiffness_slots(&mesh);
-    g.bench_function("csr scatter (slots -> values)", |b| b.iter(|| pattern.scatter(black_box(&slots))));
-    g.bench_function("csr pattern build", |b| b.iter(|| CsrPattern::new(mesh.nodes(), &mesh.elements)));
+    g.bench_function("csr scatter (slots -> values)", |b| {
+        b.iter(|| pattern.scatter(black_box(&slots)))
+    });
+    g.bench_function("csr pattern build", |b| {
+        b.iter(|| CsrPattern::new(mesh.nodes(), &mesh.elements))
+    });
     g.finish();
 
     let a = assemble(&mesh).matrix;
@@ -51,7 +60,9 @@ fn benches(c: &mut Criterion) {
     // Bytes an SpMV must move at least: values and column indices once, row pointers, x and y.
     let spmv_bytes = a.nnz() * 12 + (n + 1) * 4 + 2 * n * 8;
     g.throughput(Throughput::Bytes(spmv_bytes as u64));
-    g.bench_function("spmv (parallel CSR)", |b| b.iter(|| spmv(&a, black_box(&x), &mut y)));
+    g.bench_function("spmv (parallel CSR)", |b| {
+        b.iter(|| spmv(&a, black_box(&x), &mut y))
+    });
     // STREAM triad a = b + s c over as many bytes as the SpMV moves.
     let len = spmv_bytes / 24;
     let (bv, cv) = (vec![1.0f64; len], vec![2.0f64; len]);
@@ -72,27 +83,48 @@ fn benches(c: &mut Criterion) {
     let amg = Amg::new(&a, AmgOptions::default()).expect("AMG hierarchy");
     let r: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 - 50.0).collect();
     let mut z = vec![0.0; n];
-    g.bench_function("amg v-cycle", |b| b.iter(|| amg.apply(black_box(&r), &mut z)));
-    g.bench_function("amg setup", |b| b.iter(|| Amg::new(&a, AmgOptions::default())));
+    g.bench_function("amg v-cycle", |b| {
+        b.iter(|| amg.apply(black_box(&r), &mut z))
+    });
+    g.bench_function("amg setup", |b| {
+        b.iter(|| Amg::new(&a, AmgOptions::default()))
+    });
     // One CG iteration = SpMV + V-cycle + vector updates; measured as 5 iterations / 5.
     g.bench_function("cg, 5 iterations with amg", |b| {
         b.iter(|| {
             let mut u = vec![0.0; n];
-            cg(&a, &r, &mut u, &amg, CgOptions { rtol: 1e-30, max_iter: 5 }, &mut |_, _| {})
+            cg(
+                &a,
+                &r,
+                &mut u,
+                &amg,
+                CgOptions {
+                    rtol: 1e-30,
+                    max_iter: 5,
+                },
+                &mut |_, _| {},
+            )
         })
     });
     g.finish();
 
     for precision in [Precision::F64, Precision::F32] {
-        let choice = AdapterChoice { precision: Some(precision), ..Default::default() };
+        let choice = AdapterChoice {
+            precision: Some(precision),
+            ..Default::default()
+        };
         match GpuContext::new(&choice) {
             Ok(ctx) => {
                 let mut g = c.benchmark_group("gpu");
                 g.sample_size(10);
                 g.throughput(Throughput::Elements(e as u64));
-                g.bench_function(format!("stiffness dispatch + readback ({}, {precision})", ctx.adapter_name()), |b| {
-                    b.iter(|| ctx.stiffness_slots(&mesh).expect("GPU stiffness"))
-                });
+                g.bench_function(
+                    format!(
+                        "stiffness dispatch + readback ({}, {precision})",
+                        ctx.adapter_name()
+                    ),
+                    |b| b.iter(|| ctx.stiffness_slots(&mesh).expect("GPU stiffness")),
+                );
                 g.finish();
             }
             Err(err) => eprintln!("skipping the {precision} GPU benchmark: {err}"),

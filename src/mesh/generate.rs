@@ -77,21 +77,12 @@ pub fn venturi_half_width(x: f64) -> f64 {
 /// walls `y = ±h(x)` ([`venturi_half_width`]), with about `target_nodes` nodes (elements about
 /// square at the inlet: `nx = 4 ny`). Inlet at x = 0, outlet at x = 8.
 pub fn venturi(target_nodes: usize) -> Mesh {
-    // nodes(4ny, ny) = 12 ny² + 10 ny + 1
-    let ny = ((((100.0 + 48.0 * (target_nodes as f64 - 1.0)).sqrt() - 10.0) / 24.0).round()
-        as usize)
-        .max(1);
-    let nx = 4 * ny;
-    mapped_block(
-        format!("venturi ({} nodes)", block_nodes(nx, ny)),
-        nx,
-        ny,
-        |s, t| {
-            let x = 8.0 * s;
-            let h = venturi_half_width(x);
-            [x, h * (2.0 * t - 1.0)]
-        },
-    )
+    let (nx, ny) = square_cells(target_nodes);
+    mapped_block("generated venturi", nx, ny, |s, t| {
+        let x = 8.0 * s;
+        let h = venturi_half_width(x);
+        [x, h * (2.0 * t - 1.0)]
+    })
 }
 
 /// The geometries [`by_name`] knows, with a line of description each.
@@ -113,7 +104,7 @@ pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
         "channel" => {
             let (nx, ny) = square_cells(nodes);
             let mut m = channel(nx, ny, 8.0, 2.0);
-            m.source = format!("channel ({} nodes)", m.nodes());
+            m.source = "generated channel".into();
             Some(m)
         }
         _ => None,
