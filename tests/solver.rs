@@ -62,11 +62,25 @@ fn amg_preconditioner_is_symmetric_and_positive() {
 }
 
 #[test]
-fn amg_and_jacobi_agree_on_the_reference_meshes() {
+fn amg_and_jacobi_agree_on_reference_and_generated_meshes() {
     // Both solved to rtol 1e-10: each is within ~1e-9 of the discrete solution, so 1e-6 leaves
     // room only for a genuinely wrong answer.
-    for name in &common::ANCHOR_MESHES[..7] {
-        let mesh = read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap();
+    let mut meshes: Vec<(String, Mesh)> = common::ANCHOR_MESHES[..7]
+        .iter()
+        .map(|name| {
+            (
+                name.to_string(),
+                read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap(),
+            )
+        })
+        .collect();
+    for (geometry, _) in generate::GEOMETRIES {
+        meshes.push((
+            geometry.to_string(),
+            generate::by_name(geometry, 20_000).unwrap(),
+        ));
+    }
+    for (name, mesh) in &meshes {
         let run = |solver| {
             let opts = SolveOptions {
                 solver,
@@ -76,7 +90,7 @@ fn amg_and_jacobi_agree_on_the_reference_meshes() {
                 },
                 ..SolveOptions::default()
             };
-            solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap()
+            solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap()
         };
         let (amg, jacobi) = (run(SolverKind::Amg), run(SolverKind::Jacobi));
         let d = max_rel_diff(&amg.u, &jacobi.u);
