@@ -149,9 +149,73 @@ struct SolveArgs {
     /// Write the results (reference HDF5 layout plus u, vel, abs_vel, pressure) here.
     #[arg(long, value_name = "FILE.h5")]
     output: Option<PathBuf>,
+    /// Write the results for ParaView (VTK XML, quadratic quads) here.
+    #[arg(long, value_name = "FILE.vtu")]
+    vtu: Option<PathBuf>,
+    /// Write velocity.png, potential.png and pressure.png into this directory.
+    #[arg(long, value_name = "DIR")]
+    png: Option<PathBuf>,
+    /// Width of the PNG plots in pixels.
+    #[arg(long, default_value_t = 1600, value_name = "PIXELS")]
+    png_width: usize,
+    /// Write everything into DIR: report.json, results.h5, result.vtu and the plots. With no
+    /// output option at all, potflow writes everything into ./potflow-out.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Where each output of a solve goes.
+#[derive(Debug, Default)]
+struct OutputPlan {
+    json: Vec<PathBuf>,
+    results: Vec<PathBuf>,
+    vtu: Vec<PathBuf>,
+    png: Vec<PathBuf>,
+    /// The directory written as a whole, to tell the user.
+    dir: Option<PathBuf>,
+}
+
+impl SolveArgs {
+    fn output_plan(&self) -> Result<OutputPlan> {
+        let mut plan = OutputPlan {
+            json: self.json.iter().cloned().collect(),
+            results: self.output.iter().cloned().collect(),
+            vtu: self.vtu.iter().cloned().collect(),
+            png: self.png.iter().cloned().collect(),
+            dir: None,
+        };
+        let nothing_asked = plan.json.is_empty()
+            && plan.results.is_empty()
+            && plan.vtu.is_empty()
+            && plan.png.is_empty();
+        let dir = match &self.out {
+            Some(d) => Some(d.clone()),
+            None if nothing_asked => Some(PathBuf::from("potflow-out")),
+            None => None,
+        };
+        if let Some(d) = dir {
+            plan.json.push(d.join("report.json"));
+            plan.results.push(d.join("results.h5"));
+            plan.vtu.push(d.join("result.vtu"));
+            plan.png.push(d.clone());
+            plan.dir = Some(d);
+        }
+        if self.png_width < 400 || self.png_width > 20_000 {
+            bail!(
+                "--png-width must be between 400 and 20000 pixels, got {}",
+                self.png_width
+            );
+        }
+        Ok(plan)
+    }
+}
+
+fn create_dir(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the output directory", dir.display()))
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +382,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 
 fn solve_command(args: SolveArgs) -> Result<()> {
     let opts = args.problem.options()?;
+    let outputs = args.output_plan()?;
     let (pool, threads) = args.problem.pool()?;
     let gpu = gpu_for(args.backend, &args.gpu, args.quiet)?;
     let kernels = match &gpu {
@@ -345,16 +410,41 @@ fn solve_command(args: SolveArgs) -> Result<()> {
     outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
     let report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
-    if let Some(path) = &args.json {
-        write_atomically(path, report.to_json().as_bytes())?;
+    if let Some(dir) = &outputs.dir {
+        create_dir(dir)?;
     }
-    if let Some(path) = &args.output {
-        write_results(path, &mesh, &outcome, &opts)?;
+    // The report is written even when CG did not converge (it says so); the results are not.
+    for path in &outputs.json {
+        write_atomically(path, report.to_json().as_bytes())?;
     }
     if !args.quiet {
         print_summary(&report, &outcome);
     }
     outcome.ensure_converged(opts.cg.rtol)?;
+    for path in &outputs.results {
+        write_results(path, &mesh, &outcome, &opts)?;
+    }
+    for path in &outputs.vtu {
+        potflow::output::vtu::write_vtu(path, &mesh, &outcome)?;
+    }
+    let case = args
+        .mesh
+        .as_deref()
+        .map(|m| {
+            std::path::Path::new(m)
+                .file_name()
+                .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| mesh.source.clone());
+    for dir in &outputs.png {
+        create_dir(dir)?;
+        let start = Instant::now();
+        potflow::output::png::write_all(dir, &case, &mesh, &outcome, args.png_width)?;
+        log::info!("plots written in {:.3} s", start.elapsed().as_secs_f64());
+    }
+    if let (Some(dir), false) = (&outputs.dir, args.quiet) {
+        println!("\n  outputs   {}/ (report.json, results.h5, result.vtu, velocity.png, potential.png, pressure.png)", dir.display());
+    }
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 //! half-written file under the final name.
 
 pub mod hdf5;
+pub mod png;
 pub mod report;
+pub mod vtu;
 
 use std::path::{Path, PathBuf};
 

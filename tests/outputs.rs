@@ -1,0 +1,265 @@
+//! What users look at: the VTU file for ParaView and the PNG plots, and that a failed run
+//! leaves no partial output behind.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::anchor;
+use potflow::element::{gauss3x3, gradients, NODES};
+use potflow::output::png::viridis;
+use vtkio::model::{Attribute, CellType, DataSet, IOBuffer, VertexNumbers, Vtk};
+
+fn potflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_potflow"))
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the potflow binary runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn f64s(b: &IOBuffer) -> Vec<f64> {
+    match b {
+        IOBuffer::F64(v) => v.clone(),
+        IOBuffer::F32(v) => v.iter().map(|&x| x as f64).collect(),
+        other => panic!("unexpected buffer {other:?}"),
+    }
+}
+
+/// Area of Quad-8 elements given as coordinates, by 3×3 Gauss (|det J|, any orientation).
+fn area(points: impl Fn(usize) -> [f64; 2], cells: &[[usize; NODES]]) -> f64 {
+    cells
+        .iter()
+        .map(|c| {
+            let xy = c.map(&points);
+            gauss3x3()
+                .iter()
+                .map(|&(xi, eta, w)| w * gradients(xi, eta, &xy).1.abs())
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+#[test]
+fn vtu_round_trip_with_an_independent_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vtu, h5) = (dir.path().join("r.vtu"), dir.path().join("r.h5"));
+    // elbow_90_411 has 35 unused nodes: they must not break the file.
+    let mesh_path = anchor().join("meshes/elbow_90_411.h5");
+    let o = potflow(&[
+        "solve",
+        s(&mesh_path),
+        "--backend",
+        "cpu",
+        "--vtu",
+        s(&vtu),
+        "--output",
+        s(&h5),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let vtk = Vtk::import(&vtu).expect("vtkio reads the file back");
+    let DataSet::UnstructuredGrid { pieces, .. } = vtk.data else {
+        panic!("not an unstructured grid")
+    };
+    let piece = pieces[0].load_piece_data(None).expect("inline piece");
+    let points = f64s(&piece.points);
+    assert_eq!(points.len(), 411 * 3);
+    let cells: Vec<[usize; NODES]> = match &piece.cells.cell_verts {
+        VertexNumbers::XML {
+            connectivity,
+            offsets,
+        } => {
+            assert_eq!(offsets.len(), 111);
+            connectivity
+                .chunks_exact(8)
+                .map(|c| std::array::from_fn(|k| c[k] as usize))
+                .collect()
+        }
+        VertexNumbers::Legacy { .. } => panic!("expected XML cell numbering"),
+    };
+    assert!(piece
+        .cells
+        .types
+        .iter()
+        .all(|t| *t == CellType::QuadraticQuad));
+
+    // The area from the file equals the area of the mesh as read by potflow.
+    let mesh = potflow::mesh::hdf5::read_mesh(&mesh_path).unwrap();
+    let from_file = area(|k| [points[3 * k], points[3 * k + 1]], &cells);
+    let from_mesh = area(
+        |k| [mesh.x[k], mesh.y[k]],
+        &mesh
+            .quad8
+            .iter()
+            .map(|c| c.map(|k| k as usize))
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        (from_file - from_mesh).abs() < 1e-12 * from_mesh,
+        "{from_file} vs {from_mesh}"
+    );
+
+    // Fields: u per point, velocity (3 components) / abs_vel / pressure per cell, equal to the
+    // HDF5 results.
+    let results = potflow::mesh::hdf5::open(&h5).unwrap();
+    let read = |d: &str| results.dataset(d).unwrap().read_f64().unwrap();
+    let array = |attrs: &[Attribute], name: &str| -> Vec<f64> {
+        attrs
+            .iter()
+            .find_map(|a| match a {
+                Attribute::DataArray(d) if d.name == name => Some(f64s(&d.data)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no array {name}"))
+    };
+    assert_eq!(array(&piece.data.point, "u"), read("u"));
+    let velocity = array(&piece.data.cell, "velocity");
+    assert_eq!(velocity.len(), 111 * 3);
+    let vel = read("vel");
+    for e in 0..111 {
+        assert_eq!(
+            [velocity[3 * e], velocity[3 * e + 1], velocity[3 * e + 2]],
+            [vel[2 * e], vel[2 * e + 1], 0.0]
+        );
+    }
+    assert_eq!(array(&piece.data.cell, "abs_vel"), read("abs_vel"));
+    assert_eq!(array(&piece.data.cell, "pressure"), read("pressure"));
+}
+
+fn decode(path: &Path) -> (usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width as usize, info.height as usize, buf)
+}
+
+fn near(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (*x as i32 - y as i32).abs() <= 8)
+}
+
+#[test]
+fn png_plots_show_the_field_and_a_colorbar() {
+    let dir = tempfile::tempdir().unwrap();
+    let mesh_path = anchor().join("meshes/y_tube_201.h5");
+    let o = potflow(&[
+        "solve",
+        s(&mesh_path),
+        "--backend",
+        "cpu",
+        "--png",
+        s(dir.path()),
+        "--png-width",
+        "900",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in ["velocity.png", "potential.png", "pressure.png"] {
+        let (w, h, rgb) = decode(&dir.path().join(name));
+        assert_eq!(w, 900, "{name}");
+        assert!(h > 300, "{name}: height {h}");
+        let pixel =
+            |x: usize, y: usize| -> [u8; 3] { std::array::from_fn(|c| rgb[3 * (y * w + x) + c]) };
+        // The field: many distinct colours in the plot area (left margin 100 px, plot 600 px).
+        let mut colours = std::collections::HashSet::new();
+        for y in (0..h).step_by(3) {
+            for x in (100..700).step_by(3) {
+                colours.insert(pixel(x, y));
+            }
+        }
+        assert!(colours.len() > 50, "{name}: only {} colours", colours.len());
+        // The colorbar (28 px wide, 40 px right of the plot): viridis from yellow at the top to
+        // purple at the bottom, in one column.
+        let column: Vec<[u8; 3]> = (0..h).map(|y| pixel(900 - 200 + 40 + 14, y)).collect();
+        let top = column
+            .iter()
+            .position(|&c| near(c, viridis(1.0)))
+            .unwrap_or_else(|| panic!("{name}: no yellow end of the colorbar in {column:?}"));
+        let bottom = column
+            .iter()
+            .rposition(|&c| near(c, viridis(0.0)))
+            .expect("purple end of the colorbar");
+        assert!(
+            bottom > top + 100,
+            "{name}: colorbar from {top} to {bottom}"
+        );
+    }
+    // Nothing left under a temporary name.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn out_dir_holds_everything_and_a_failed_run_leaves_only_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mesh_path = anchor().join("meshes/venturi_341.h5");
+    let o = potflow(&[
+        "solve",
+        s(&mesh_path),
+        "--out",
+        s(&out),
+        "--backend",
+        "cpu",
+        "--quiet",
+    ]);
+    assert!(o.status.success());
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "potential.png",
+            "pressure.png",
+            "report.json",
+            "result.vtu",
+            "results.h5",
+            "velocity.png"
+        ]
+    );
+
+    // CG stopped short: the report says so; no results, no plots, no temporary files.
+    let failed = dir.path().join("failed");
+    let o = potflow(&[
+        "solve",
+        s(&mesh_path),
+        "--out",
+        s(&failed),
+        "--backend",
+        "cpu",
+        "--solver",
+        "jacobi",
+        "--max-iter",
+        "2",
+        "--quiet",
+    ]);
+    assert!(!o.status.success());
+    let names: Vec<String> = std::fs::read_dir(&failed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["report.json"]);
+
+    // A bad input: nothing at all.
+    let bad = dir.path().join("bad");
+    let o = potflow(&["solve", "/no/such.h5", "--out", s(&bad)]);
+    assert!(!o.status.success());
+    assert!(!bad.exists());
+}
