@@ -1,7 +1,13 @@
 //! Boundary conditions.
 //!
-//! - **Inlet** (natural, Robin): nodes with |x − xmin| < tol. An element edge (end, mid, end)
-//!   is an inlet edge when its three nodes are inlet nodes; it receives
+//! Where the inlet and the outlet are is a [`BoundarySpec`]: a coordinate rule (`xmin`,
+//! `xmax`, `ymin`, `ymax`: nodes within tol of that extreme of the bounding box, the
+//! reference's rule being inlet = xmin, outlet = xmax) or the name of a boundary group of the
+//! mesh (a Gmsh physical curve).
+//!
+//! - **Inlet** (natural, Robin): with a coordinate rule, an element edge (end, mid, end)
+//!   is an inlet edge when its three nodes are inlet nodes; with a group, the group's edges.
+//!   Each inlet edge receives
 //!   `Hₑ = p ∫ N Nᵀ ds` into the matrix and `Pₑ = γ ∫ N ds` into the right-hand side
 //!   ([`crate::element::robin_edge`]); the reference uses p = 0, γ = inlet flux.
 //! - **Outlet** (essential): nodes with |x − xmax| < tol get u = 0, imposed exactly by
@@ -15,7 +21,112 @@ use rayon::prelude::*;
 use crate::assembly::{CsrPattern, Matrix};
 use crate::element::{robin_edge, EDGES, NODES};
 use crate::error::{Error, Result};
-use crate::mesh::PreparedMesh;
+use crate::mesh::{BoundaryGroup, PreparedMesh};
+
+/// Where a boundary is: an extreme of the bounding box, or a named group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoundarySpec {
+    XMin,
+    XMax,
+    YMin,
+    YMax,
+    Group(String),
+}
+
+impl std::str::FromStr for BoundarySpec {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(match s {
+            "xmin" => BoundarySpec::XMin,
+            "xmax" => BoundarySpec::XMax,
+            "ymin" => BoundarySpec::YMin,
+            "ymax" => BoundarySpec::YMax,
+            name => BoundarySpec::Group(name.to_string()),
+        })
+    }
+}
+
+impl std::fmt::Display for BoundarySpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BoundarySpec::XMin => f.write_str("xmin"),
+            BoundarySpec::XMax => f.write_str("xmax"),
+            BoundarySpec::YMin => f.write_str("ymin"),
+            BoundarySpec::YMax => f.write_str("ymax"),
+            BoundarySpec::Group(n) => write!(f, "group \"{n}\""),
+        }
+    }
+}
+
+/// One side of the boundary as found: its nodes and its edges (solver numbering).
+#[derive(Debug, Clone, Default)]
+pub struct BoundaryPart {
+    pub nodes: Vec<u32>,
+    pub edges: Vec<[u32; 3]>,
+}
+
+impl BoundarySpec {
+    /// The nodes and edges this spec selects on `mesh`.
+    pub fn select(
+        &self,
+        mesh: &PreparedMesh,
+        groups: &[BoundaryGroup],
+        source: &str,
+        tol: f64,
+    ) -> Result<BoundaryPart> {
+        let [xmin, xmax, ymin, ymax] = mesh.bounding_box();
+        let (axis, target) = match self {
+            BoundarySpec::XMin => (0, xmin),
+            BoundarySpec::XMax => (0, xmax),
+            BoundarySpec::YMin => (1, ymin),
+            BoundarySpec::YMax => (1, ymax),
+            BoundarySpec::Group(name) => {
+                let group = groups.iter().find(|g| &g.name == name).ok_or_else(|| Error::Mesh {
+                    source_name: source.into(),
+                    reason: if groups.is_empty() {
+                        format!("no boundary group \"{name}\": the mesh has no named groups (use xmin, xmax, ymin or ymax)")
+                    } else {
+                        format!(
+                            "no boundary group \"{name}\"; the groups are: {}",
+                            groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                })?;
+                let mut edges = Vec::with_capacity(group.edges.len());
+                for e in &group.edges {
+                    let mapped = e.map(|k| {
+                        mesh.solver_node
+                            .get(k as usize)
+                            .copied()
+                            .unwrap_or(u32::MAX)
+                    });
+                    if mapped.contains(&u32::MAX) {
+                        return Err(Error::Mesh {
+                            source_name: source.into(),
+                            reason: format!("group \"{name}\" has an edge {e:?} whose nodes belong to no element"),
+                        });
+                    }
+                    edges.push(mapped);
+                }
+                let mut nodes: Vec<u32> = edges.iter().flatten().copied().collect();
+                nodes.sort_unstable();
+                nodes.dedup();
+                return Ok(BoundaryPart { nodes, edges });
+            }
+        };
+        let nodes: Vec<u32> = (0..mesh.nodes() as u32)
+            .filter(|&i| (mesh.xy[i as usize][axis] - target).abs() < tol)
+            .collect();
+        let mut on = vec![false; mesh.nodes()];
+        for &i in &nodes {
+            on[i as usize] = true;
+        }
+        Ok(BoundaryPart {
+            edges: edges_where(mesh, &on),
+            nodes,
+        })
+    }
+}
 
 /// The inlet and outlet found on a mesh.
 #[derive(Debug, Clone, Default)]
@@ -26,13 +137,6 @@ pub struct Boundary {
     pub inlet_edges: Vec<[u32; 3]>,
     /// Solver nodes on the outlet line.
     pub outlet_nodes: Vec<u32>,
-}
-
-/// Nodes with |coordinate − target| < tol.
-fn nodes_near(mesh: &PreparedMesh, target: f64, tol: f64) -> Vec<u32> {
-    (0..mesh.nodes() as u32)
-        .filter(|&i| (mesh.xy[i as usize][0] - target).abs() < tol)
-        .collect()
 }
 
 /// Element edges whose three nodes all satisfy `on`.
@@ -47,35 +151,50 @@ pub fn edges_where(mesh: &PreparedMesh, on: &[bool]) -> Vec<[u32; 3]> {
 impl Boundary {
     /// The reference's rule: inlet at x = xmin, outlet at x = xmax, within `tol`.
     pub fn by_x_extremes(mesh: &PreparedMesh, source: &str, tol: f64) -> Result<Self> {
-        let [xmin, xmax, _, _] = mesh.bounding_box();
-        let inlet_nodes = nodes_near(mesh, xmin, tol);
-        let outlet_nodes = nodes_near(mesh, xmax, tol);
-        let mut on = vec![false; mesh.nodes()];
-        for &i in &inlet_nodes {
-            on[i as usize] = true;
-        }
-        let inlet_edges = edges_where(mesh, &on);
-        if inlet_edges.is_empty() {
+        Self::from_specs(
+            mesh,
+            &[],
+            &BoundarySpec::XMin,
+            &BoundarySpec::XMax,
+            source,
+            tol,
+        )
+    }
+
+    /// Inlet and outlet as `inlet` and `outlet` select them. The inlet needs at least one
+    /// edge (a flux enters through edges), the outlet at least one node.
+    pub fn from_specs(
+        mesh: &PreparedMesh,
+        groups: &[BoundaryGroup],
+        inlet: &BoundarySpec,
+        outlet: &BoundarySpec,
+        source: &str,
+        tol: f64,
+    ) -> Result<Self> {
+        let i = inlet.select(mesh, groups, source, tol)?;
+        let o = outlet.select(mesh, groups, source, tol)?;
+        if i.edges.is_empty() {
             return Err(Error::NoBoundary {
                 source_name: source.into(),
                 which: "inlet",
                 rule: format!(
-                    "no element edge has all three nodes within {tol:e} of xmin = {xmin}; {} node(s) are",
-                    inlet_nodes.len()
+                    "{inlet}: no element edge has all three nodes on it ({} node(s) within {tol:e})",
+                    i.nodes.len()
                 ),
             });
         }
-        if outlet_nodes.is_empty() || xmax - xmin < tol {
+        let inlet_set: std::collections::HashSet<u32> = i.nodes.iter().copied().collect();
+        if o.nodes.is_empty() || o.nodes.iter().all(|n| inlet_set.contains(n)) {
             return Err(Error::NoBoundary {
                 source_name: source.into(),
                 which: "outlet",
-                rule: format!("no node within {tol:e} of xmax = {xmax} apart from the inlet"),
+                rule: format!("{outlet}: no node found apart from the inlet's (tolerance {tol:e})"),
             });
         }
         Ok(Boundary {
-            inlet_nodes,
-            inlet_edges,
-            outlet_nodes,
+            inlet_nodes: i.nodes,
+            inlet_edges: i.edges,
+            outlet_nodes: o.nodes,
         })
     }
 }

@@ -158,7 +158,7 @@ pub fn compare(mesh: &Mesh, ctx: &GpuContext, opts: &SolveOptions) -> Result<Vec
         0.0,
     ));
 
-    let mut opts = *opts;
+    let mut opts = opts.clone();
     opts.cg.rtol = opts.cg.rtol.min(1e-10);
     let cpu = solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {})?;
     let gpu = solve::run(

@@ -123,7 +123,14 @@ struct ProblemArgs {
     /// CG iteration limit.
     #[arg(long, default_value_t = 100_000)]
     max_iter: usize,
-    /// Tolerance of the inlet (x = xmin) and outlet (x = xmax) coordinate rule.
+    /// Inlet: xmin, xmax, ymin, ymax (nodes within --bc-tol of that side of the bounding box)
+    /// or the name of a boundary group in the mesh (a Gmsh physical curve).
+    #[arg(long, default_value = "xmin", value_name = "SPEC")]
+    inlet: String,
+    /// Outlet (u = 0): xmin, xmax, ymin, ymax or a boundary group name.
+    #[arg(long, default_value = "xmax", value_name = "SPEC")]
+    outlet: String,
+    /// Tolerance of the coordinate rules.
     #[arg(long, default_value_t = 1e-9)]
     bc_tol: f64,
     /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
@@ -307,7 +314,16 @@ impl ProblemArgs {
                 self.robin_p
             );
         }
+        let spec = |s: &str| match s.parse::<potflow::bc::BoundarySpec>() {
+            Ok(spec) => spec,
+            Err(never) => match never {},
+        };
+        if self.inlet == self.outlet {
+            bail!("--inlet and --outlet are both {}", self.inlet);
+        }
         Ok(SolveOptions {
+            inlet: spec(&self.inlet),
+            outlet: spec(&self.outlet),
             solver: match self.solver {
                 SolverArg::Amg => SolverKind::Amg,
                 SolverArg::Jacobi => SolverKind::Jacobi,

@@ -77,8 +77,12 @@ impl SolverKind {
 }
 
 /// Everything that defines a solve apart from the mesh.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SolveOptions {
+    /// Where the inflow enters (the reference's rule: x = xmin).
+    pub inlet: bc::BoundarySpec,
+    /// Where u = 0 (the reference's rule: x = xmax).
+    pub outlet: bc::BoundarySpec,
     /// The CG preconditioner.
     pub solver: SolverKind,
     /// Inflow flux γ through the inlet edges (the reference's 2.5).
@@ -96,6 +100,8 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
+            inlet: bc::BoundarySpec::XMin,
+            outlet: bc::BoundarySpec::XMax,
             solver: SolverKind::default(),
             inlet_flux: 2.5,
             robin_p: 0.0,
@@ -283,7 +289,14 @@ pub fn run(
     let mut gpu_fallback = None;
 
     let prepared = PreparedMesh::prepare(mesh)?;
-    let boundary = Boundary::by_x_extremes(&prepared, &mesh.source, opts.bc_tol)?;
+    let boundary = Boundary::from_specs(
+        &prepared,
+        &mesh.groups,
+        &opts.inlet,
+        &opts.outlet,
+        &mesh.source,
+        opts.bc_tol,
+    )?;
     bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)?;
     t.load = read_seconds + seconds(start);
 

@@ -53,6 +53,7 @@ pub fn mapped_block(
         y,
         quad8,
         index_width: IndexWidth::I32,
+        groups: Vec::new(),
     }
 }
 

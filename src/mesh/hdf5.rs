@@ -33,6 +33,7 @@ pub fn read_mesh(path: &Path) -> Result<Mesh> {
         y,
         quad8,
         index_width,
+        groups: Vec::new(),
     })
 }
 

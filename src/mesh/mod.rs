@@ -3,6 +3,7 @@
 //! ([`prepare`]: validated, oriented, unused nodes dropped).
 
 pub mod generate;
+pub mod gmsh;
 pub mod hdf5;
 pub mod prepare;
 
@@ -38,7 +39,23 @@ pub fn load(spec: &str) -> Result<Mesh> {
             });
         }
     }
-    hdf5::read_mesh(path)
+    read(path)
+}
+
+/// Reads a mesh file: Gmsh MSH 4.1 (by content, whatever the extension) or the reference
+/// HDF5 layout.
+pub fn read(path: &Path) -> Result<Mesh> {
+    let mut head = [0u8; 16];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        f.read(&mut head).map_err(|e| Error::io(path, e))?
+    };
+    if gmsh::is_gmsh(&head[..n]) {
+        gmsh::read_gmsh(path)
+    } else {
+        hdf5::read_mesh(path)
+    }
 }
 
 /// Integer width of the element table in the file, kept so results are written back alike.
@@ -62,6 +79,16 @@ pub struct Mesh {
     pub quad8: Vec<[u32; NODES]>,
     /// Integer width of `quad8` in the source file.
     pub index_width: IndexWidth,
+    /// Named boundary groups (Gmsh physical curves), empty for the HDF5 layout.
+    pub groups: Vec<BoundaryGroup>,
+}
+
+/// A named set of boundary edges, e.g. a Gmsh physical curve "inlet".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoundaryGroup {
+    pub name: String,
+    /// Quadratic edges as input node indices (end, mid, end).
+    pub edges: Vec<[u32; 3]>,
 }
 
 impl Mesh {

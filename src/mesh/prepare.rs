@@ -27,6 +27,8 @@ pub struct PreparedMesh {
     pub elements: Vec<[u32; NODES]>,
     /// Input node index of every solver node.
     pub input_node: Vec<u32>,
+    /// Solver node of every input node (`u32::MAX` for unused nodes).
+    pub solver_node: Vec<u32>,
     /// Number of nodes in the input, used or not.
     pub input_nodes: usize,
     /// How many elements were clockwise and have been reoriented.
@@ -234,6 +236,7 @@ impl PreparedMesh {
             xy,
             elements,
             input_node,
+            solver_node,
             input_nodes: n,
             reoriented,
         })
