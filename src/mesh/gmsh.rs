@@ -127,13 +127,15 @@ impl Cursor<'_> {
     }
 }
 
+/// The nodes of a file: tag → index, and coordinates by index.
+struct NodeTable {
+    index: HashMap<u64, u32>,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
 /// Node tags and coordinates from `$Nodes`, block by block, as (tag → index, x, y).
-fn read_nodes(
-    path: &Path,
-    bytes: &[u8],
-    binary: bool,
-    size_t: usize,
-) -> Result<(HashMap<u64, u32>, Vec<f64>, Vec<f64>)> {
+fn read_nodes(path: &Path, bytes: &[u8], binary: bool, size_t: usize) -> Result<NodeTable> {
     let body = section(bytes, "Nodes").ok_or_else(|| mesh_error(path, "no $Nodes section"))?;
     let bad = || mesh_error(path, "the $Nodes section is truncated or malformed");
     let mut c = Cursor {
@@ -189,7 +191,7 @@ fn read_nodes(
             format!("$Nodes announces {total} nodes but holds {}", x.len()),
         ));
     }
-    Ok((index, x, y))
+    Ok(NodeTable { index, x, y })
 }
 
 fn type_name(t: ElementType) -> String {
@@ -246,7 +248,7 @@ pub fn read_gmsh_bytes(path: &Path, bytes: &[u8]) -> Result<Mesh> {
         let first = text.lines().next().unwrap_or("unreadable").to_string();
         mesh_error(path, format!("cannot parse the file: {first}"))
     })?;
-    let (index, x, y) = read_nodes(path, bytes, binary, size_t)?;
+    let NodeTable { index, x, y } = read_nodes(path, bytes, binary, size_t)?;
     let node = |tag: u64| -> Result<u32> {
         index.get(&tag).copied().ok_or_else(|| {
             mesh_error(
