@@ -34,6 +34,41 @@ enum Command {
     Check(CheckArgs),
     /// The stage table for CPU serial, CPU parallel and GPU, and thread scaling.
     Bench(BenchArgs),
+    /// Generate a mesh of one of the benchmark geometries (.msh with groups, or .h5).
+    Generate(GenerateArgs),
+    /// Describe a mesh: sizes, bounding box, boundary groups, inlet/outlet, element quality.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// The geometry (see --list).
+    #[arg(required_unless_present = "list")]
+    geometry: Option<String>,
+    /// About this many nodes (within 10%).
+    #[arg(long, default_value_t = 50_000)]
+    nodes: usize,
+    /// Output file: .msh (Gmsh 4.1 with groups inlet, outlet, wall...) or .h5.
+    #[arg(short, long, required_unless_present = "list")]
+    output: Option<PathBuf>,
+    /// List the geometries.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Debug, Args)]
+struct InfoArgs {
+    /// Mesh file or GEOMETRY:NODES.
+    mesh: String,
+    /// Inlet rule or group, as for solve.
+    #[arg(long, default_value = "xmin")]
+    inlet: String,
+    /// Outlet rule or group, as for solve.
+    #[arg(long, default_value = "xmax")]
+    outlet: String,
+    /// Tolerance of the coordinate rules.
+    #[arg(long, default_value_t = 1e-9)]
+    bc_tol: f64,
 }
 
 /// Where the element kernels run.
@@ -276,6 +311,8 @@ pub fn run() -> Result<()> {
         Some(Command::Devices) => devices_command(),
         Some(Command::Check(args)) => check_command(args),
         Some(Command::Bench(args)) => bench_command(args),
+        Some(Command::Generate(args)) => generate_command(args),
+        Some(Command::Info(args)) => info_command(args),
         None => solve_command(SolveArgs::default_run()),
     }
 }
@@ -690,5 +727,105 @@ fn bench_command(args: BenchArgs) -> Result<()> {
     if let Some(path) = &args.csv {
         write_atomically(path, potflow::bench::csv(&result).as_bytes())?;
     }
+    Ok(())
+}
+
+fn generate_command(args: GenerateArgs) -> Result<()> {
+    if args.list {
+        for (name, what) in generate::GEOMETRIES {
+            println!("{name:<22} {what}");
+        }
+        return Ok(());
+    }
+    let (Some(geometry), Some(output)) = (&args.geometry, &args.output) else {
+        bail!("give a GEOMETRY and -o FILE (or --list)");
+    };
+    if args.nodes < 100 || args.nodes > 50_000_000 {
+        bail!(
+            "--nodes must be between 100 and 50000000, got {}",
+            args.nodes
+        );
+    }
+    let names: Vec<&str> = generate::GEOMETRIES.iter().map(|g| g.0).collect();
+    let mesh = generate::by_name(geometry, args.nodes).with_context(|| {
+        format!(
+            "unknown geometry `{geometry}` (one of {})",
+            names.join(", ")
+        )
+    })?;
+    let prepared = potflow::mesh::PreparedMesh::prepare(&mesh)?;
+    let worst = prepared
+        .jacobian_ratios()
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    potflow::output::mesh_files::write_mesh(output, &mesh)?;
+    println!(
+        "{}: {geometry}, {} nodes, {} elements, groups {}; worst Jacobian ratio {worst:.3}",
+        output.display(),
+        mesh.nodes(),
+        mesh.elements(),
+        mesh.groups
+            .iter()
+            .map(|g| format!("{} ({} edges)", g.name, g.edges.len()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+fn info_command(args: InfoArgs) -> Result<()> {
+    let mesh = potflow::mesh::load(&args.mesh)?;
+    let prepared = potflow::mesh::PreparedMesh::prepare(&mesh)?;
+    let [x0, x1, y0, y1] = prepared.bounding_box();
+    println!("{}", mesh.source);
+    println!(
+        "  nodes        {} ({} unused)",
+        mesh.nodes(),
+        prepared.unused_nodes()
+    );
+    println!(
+        "  elements     {} ({} clockwise, reoriented when solving)",
+        mesh.elements(),
+        prepared.reoriented
+    );
+    println!("  bounding box x {x0} .. {x1}, y {y0} .. {y1}");
+    if mesh.groups.is_empty() {
+        println!("  groups       none (coordinate rules only)");
+    }
+    for g in &mesh.groups {
+        println!("  group        {:<12} {} edges", g.name, g.edges.len());
+    }
+    let spec = |s: &str| match s.parse::<potflow::bc::BoundarySpec>() {
+        Ok(spec) => spec,
+        Err(never) => match never {},
+    };
+    match potflow::bc::Boundary::from_specs(
+        &prepared,
+        &mesh.groups,
+        &spec(&args.inlet),
+        &spec(&args.outlet),
+        &mesh.source,
+        args.bc_tol,
+    ) {
+        Ok(b) => println!(
+            "  inlet        {}: {} nodes, {} edges\n  outlet       {}: {} nodes",
+            args.inlet,
+            b.inlet_nodes.len(),
+            b.inlet_edges.len(),
+            args.outlet,
+            b.outlet_nodes.len()
+        ),
+        Err(e) => println!("  boundary     {e}"),
+    }
+    let mut ratios = prepared.jacobian_ratios();
+    ratios.sort_by(f64::total_cmp);
+    let pick = |q: f64| ratios[((ratios.len() - 1) as f64 * q) as usize];
+    println!(
+        "  quality      Jacobian ratio (min/max det J per element): worst {:.3}, 1% {:.3}, median {:.3}; {} below 0.2",
+        ratios[0],
+        pick(0.01),
+        pick(0.5),
+        ratios.iter().filter(|&&r| r < 0.2).count()
+    );
     Ok(())
 }

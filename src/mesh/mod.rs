@@ -2,6 +2,7 @@
 //! ([`generate`]), and how it becomes the solver's node and element numbering
 //! ([`prepare`]: validated, oriented, unused nodes dropped).
 
+pub mod blocks;
 pub mod generate;
 pub mod gmsh;
 pub mod hdf5;

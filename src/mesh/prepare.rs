@@ -271,6 +271,21 @@ impl PreparedMesh {
         out
     }
 
+    /// Per element, min det J / max det J over the nine Gauss points: 1 for a parallelogram,
+    /// towards 0 as the element distorts (the usual Jacobian-ratio quality measure).
+    pub fn jacobian_ratios(&self) -> Vec<f64> {
+        (0..self.elements())
+            .into_par_iter()
+            .map(|e| {
+                let d = det_j_at_gauss(&self.element_xy(e));
+                let (lo, hi) = d.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+                lo / hi
+            })
+            .collect()
+    }
+
     /// Bounding box `[xmin, xmax, ymin, ymax]` of the solver's nodes.
     pub fn bounding_box(&self) -> [f64; 4] {
         self.xy.iter().fold(

@@ -3,6 +3,7 @@
 //! half-written file under the final name.
 
 pub mod hdf5;
+pub mod mesh_files;
 pub mod png;
 pub mod report;
 pub mod vtu;

@@ -157,7 +157,9 @@ impl Canvas {
                 let w0 = edge(p[1], p[2], x, y) / area;
                 let w1 = edge(p[2], p[0], x, y) / area;
                 let w2 = 1.0 - w0 - w1;
-                if w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0 {
+                // A hair of overlap (1e-9 of the triangle) so that rounding never leaves a pixel
+                // centre on a shared edge outside both triangles.
+                if w0 >= -1e-9 && w1 >= -1e-9 && w2 >= -1e-9 {
                     let c = color(w0 * v[0] + w1 * v[1] + w2 * v[2]);
                     self.put(px, py, c);
                 }

@@ -1,0 +1,102 @@
+//! Writing meshes: Gmsh MSH 4.1 (ASCII, with physical groups) and the reference HDF5 layout.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use hdf5_pure::FileBuilder;
+
+use super::write_atomically;
+use crate::error::{Error, Result};
+use crate::mesh::Mesh;
+
+/// The mesh as MSH 4.1 ASCII: one curve entity per boundary group (physical curve with the
+/// group's name, 3-node line elements), one surface (physical surface "fluid", 8-node
+/// quadrangles). Node and element tags are 1-based indices. Deterministic: the same mesh gives
+/// the same bytes.
+pub fn msh_text(mesh: &Mesh) -> String {
+    let mut s = String::new();
+    let ng = mesh.groups.len();
+    let _ = writeln!(s, "$MeshFormat\n4.1 0 8\n$EndMeshFormat");
+    let _ = writeln!(s, "$PhysicalNames\n{}", ng + 1);
+    for (g, group) in mesh.groups.iter().enumerate() {
+        let _ = writeln!(s, "1 {} \"{}\"", g + 1, group.name);
+    }
+    let _ = writeln!(s, "2 {} \"fluid\"\n$EndPhysicalNames", ng + 1);
+    let (x0, x1, y0, y1) = mesh.x.iter().zip(&mesh.y).fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |b, (&x, &y)| (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y)),
+    );
+    let _ = writeln!(s, "$Entities\n0 {ng} 1 0");
+    for g in 0..ng {
+        let _ = writeln!(s, "{} {x0} {y0} 0 {x1} {y1} 0 1 {} 0", g + 1, g + 1);
+    }
+    let curves: Vec<String> = (1..=ng).map(|c| c.to_string()).collect();
+    let _ = writeln!(
+        s,
+        "1 {x0} {y0} 0 {x1} {y1} 0 1 {} {} {}\n$EndEntities",
+        ng + 1,
+        ng,
+        curves.join(" ")
+    );
+    let n = mesh.nodes();
+    let _ = writeln!(s, "$Nodes\n1 {n} 1 {n}\n2 1 0 {n}");
+    for k in 1..=n {
+        let _ = writeln!(s, "{k}");
+    }
+    for (x, y) in mesh.x.iter().zip(&mesh.y) {
+        let _ = writeln!(s, "{x} {y} 0");
+    }
+    let _ = writeln!(s, "$EndNodes");
+    let edges: usize = mesh.groups.iter().map(|g| g.edges.len()).sum();
+    let total = edges + mesh.elements();
+    let _ = writeln!(s, "$Elements\n{} {total} 1 {total}", ng + 1);
+    let mut tag = 1;
+    for (g, group) in mesh.groups.iter().enumerate() {
+        let _ = writeln!(s, "1 {} 8 {}", g + 1, group.edges.len());
+        for e in &group.edges {
+            // Gmsh line 3: end, end, mid.
+            let _ = writeln!(s, "{tag} {} {} {}", e[0] + 1, e[2] + 1, e[1] + 1);
+            tag += 1;
+        }
+    }
+    let _ = writeln!(s, "2 1 16 {}", mesh.elements());
+    for el in &mesh.quad8 {
+        let nodes: Vec<String> = el.iter().map(|k| (k + 1).to_string()).collect();
+        let _ = writeln!(s, "{tag} {}", nodes.join(" "));
+        tag += 1;
+    }
+    let _ = writeln!(s, "$EndElements");
+    s
+}
+
+/// The mesh in the reference HDF5 layout (`x`, `y`, `quad8` int32, 0-based).
+pub fn h5_bytes(path: &Path, mesh: &Mesh) -> Result<Vec<u8>> {
+    let mut fb = FileBuilder::new();
+    fb.create_dataset("x").with_f64_data(&mesh.x);
+    fb.create_dataset("y").with_f64_data(&mesh.y);
+    let q: Vec<i32> = mesh.quad8.iter().flatten().map(|&k| k as i32).collect();
+    fb.create_dataset("quad8")
+        .with_i32_data(&q)
+        .with_shape(&[mesh.elements() as u64, 8]);
+    fb.finish().map_err(|e| Error::Output {
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes `mesh` to `path`: `.msh` as Gmsh 4.1, `.h5` in the reference layout.
+pub fn write_mesh(path: &Path, mesh: &Mesh) -> Result<()> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("msh") => write_atomically(path, msh_text(mesh).as_bytes()),
+        Some("h5") | Some("hdf5") => write_atomically(path, &h5_bytes(path, mesh)?),
+        _ => Err(Error::Output {
+            path: path.into(),
+            reason: "the mesh format is chosen by the extension: .msh (Gmsh 4.1) or .h5".into(),
+        }),
+    }
+}
