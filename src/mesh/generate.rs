@@ -262,6 +262,17 @@ pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
         }
         m *= (target / reached).sqrt() * if reached > target { 0.99 } else { 1.01 };
     }
+    if best.0 > 0.05 {
+        // Coarse meshes move in big steps: scan around the best m for the closest count.
+        let centre = best.1;
+        for k in 0..=40 {
+            let m = centre * (0.8 + 0.01 * k as f64);
+            let miss = (count_at(m) - target).abs() / target;
+            if miss < best.0 {
+                best = (miss, m);
+            }
+        }
+    }
     let mut mesh = assemble_rcm(geometry, &blocks(geometry, best.1)?);
     mesh.source = format!("generated {geometry}");
     Some(mesh)
