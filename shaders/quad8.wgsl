@@ -14,6 +14,14 @@
 
 const NODES: u32 = 8u;
 
+// Per-dispatch parameters, the same for both kernels. Twin of gpu::layout::ChunkParams.
+struct ChunkParams {
+    count: u32,
+    write_indices: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
 // Natural coordinates of the eight nodes.
 const NODE_XI = array<vec2<f32>, 8>(
     vec2<f32>(-1.0, -1.0), vec2<f32>(1.0, -1.0), vec2<f32>(1.0, 1.0), vec2<f32>(-1.0, 1.0),

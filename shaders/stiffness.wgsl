@@ -2,14 +2,6 @@
 // w det J B^T B, written to the element's 64 COO slots (slot 8i + j = Ke[i][j]).
 // CPU twin: element::stiffness_element; pipeline label "potflow.stiffness".
 
-// Twin of gpu::layout::ChunkParams.
-struct ChunkParams {
-    count: u32,
-    write_indices: u32,
-    pad0: u32,
-    pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: ChunkParams;
 @group(0) @binding(1) var<storage, read> nodes: array<real>;
 @group(0) @binding(2) var<storage, read> elements: array<u32>;

@@ -2,14 +2,6 @@
 // points, |v| = mean of the four |grad u|, pressure = p0 - rho |v|^2.
 // CPU twin: element::velocity_element; pipeline label "potflow.velocity".
 
-// Twin of gpu::layout::ChunkParams.
-struct ChunkParams {
-    count: u32,
-    write_indices: u32,
-    pad0: u32,
-    pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: ChunkParams;
 @group(0) @binding(1) var<storage, read> nodes: array<real>;
 @group(0) @binding(2) var<storage, read> elements: array<u32>;

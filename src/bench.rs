@@ -209,7 +209,7 @@ fn run_child(plan: &BenchPlan, mesh: &str, config: &Config, report: &Path) -> Re
             .unwrap_or("failed without a message")
             .trim_start_matches("error: ")
             .to_string();
-        return Err(Error::Option(format!("{} on {mesh}: {line}", config.name)));
+        return Err(Error::Run(format!("{} on {mesh}: {line}", config.name)));
     }
     let text = std::fs::read_to_string(report).map_err(|e| Error::io(report, e))?;
     serde_json::from_str(&text).map_err(|e| Error::Output {

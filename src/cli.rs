@@ -351,10 +351,7 @@ impl ProblemArgs {
                 self.robin_p
             );
         }
-        let spec = |s: &str| match s.parse::<potflow::bc::BoundarySpec>() {
-            Ok(spec) => spec,
-            Err(never) => match never {},
-        };
+        let spec = boundary_spec;
         if self.inlet == self.outlet {
             bail!("--inlet and --outlet are both {}", self.inlet);
         }
@@ -389,6 +386,14 @@ impl ProblemArgs {
             .build()
             .context("cannot start the worker threads")?;
         Ok((pool, threads))
+    }
+}
+
+/// `--inlet` / `--outlet` text as a spec (any text that is not a coordinate rule names a group).
+fn boundary_spec(text: &str) -> potflow::bc::BoundarySpec {
+    match text.parse() {
+        Ok(spec) => spec,
+        Err(never) => match never {},
     }
 }
 
@@ -795,10 +800,7 @@ fn info_command(args: InfoArgs) -> Result<()> {
     for g in &mesh.groups {
         println!("  group        {:<12} {} edges", g.name, g.edges.len());
     }
-    let spec = |s: &str| match s.parse::<potflow::bc::BoundarySpec>() {
-        Ok(spec) => spec,
-        Err(never) => match never {},
-    };
+    let spec = boundary_spec;
     match potflow::bc::Boundary::from_specs(
         &prepared,
         &mesh.groups,

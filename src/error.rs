@@ -63,6 +63,9 @@ pub enum Error {
 
     #[error("GPU: {0}")]
     Gpu(String),
+
+    #[error("{0}")]
+    Run(String),
 }
 
 impl Error {

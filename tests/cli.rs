@@ -4,18 +4,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::anchor;
+use common::{anchor, potflow, s};
 use hdf5_pure::FileBuilder;
-
-fn potflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_potflow"))
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the potflow binary runs")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -60,10 +52,6 @@ fn unit_square() -> (Vec<f64>, Vec<f64>, Vec<i32>) {
         vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.5, 1.0, 0.5],
         (0..8).collect(),
     )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
@@ -319,14 +307,14 @@ fn unwritable_output_is_a_clear_error() {
 
 /// Runs potflow with no Vulkan driver visible (and only the Vulkan backend allowed).
 fn potflow_without_gpu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_potflow"))
-        .args(args)
-        .env("RUST_LOG", "off")
-        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
-        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
-        .env("WGPU_BACKEND", "vulkan")
-        .output()
-        .expect("the potflow binary runs")
+    common::potflow_env(
+        args,
+        &[
+            ("VK_ICD_FILENAMES", "/nonexistent/icd.json"),
+            ("VK_DRIVER_FILES", "/nonexistent/icd.json"),
+            ("WGPU_BACKEND", "vulkan"),
+        ],
+    )
 }
 
 #[test]

@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::max_rel_diff;
 use potflow::bc::BoundarySpec;
@@ -134,11 +133,7 @@ fn node_blocks_out_of_tag_order_are_read_correctly() {
 }
 
 fn potflow(args: &[&str]) -> (bool, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_potflow"))
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
+    let o = common::potflow(args);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(!err.contains("panicked"), "{err}");
     (o.status.success(), err)

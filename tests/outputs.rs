@@ -4,24 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::anchor;
+use common::{anchor, potflow, s};
 use potflow::element::{gauss3x3, gradients, NODES};
 use potflow::output::png::viridis;
 use vtkio::model::{Attribute, CellType, DataSet, IOBuffer, VertexNumbers, Vtk};
-
-fn potflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_potflow"))
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the potflow binary runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn f64s(b: &IOBuffer) -> Vec<f64> {
     match b {

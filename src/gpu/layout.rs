@@ -4,8 +4,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::Precision;
 
-/// Per-dispatch parameters. Twin of `ChunkParams` in `shaders/stiffness.wgsl` and
-/// `shaders/velocity.wgsl`.
+/// Per-dispatch parameters. Twin of `ChunkParams` in `shaders/quad8.wgsl`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct ChunkParams {

@@ -7,7 +7,7 @@
 //! an element's nodes within about `4ny` of each other.
 
 use super::blocks::{assemble, Block};
-use super::{IndexWidth, Mesh};
+use super::Mesh;
 
 /// A block of `nx × ny` elements mapped from (s, t) ∈ [0, 1]² by `map`, which must be
 /// orientation preserving (counter-clockwise in, counter-clockwise out).
@@ -15,47 +15,9 @@ pub fn mapped_block(
     source: impl Into<String>,
     nx: usize,
     ny: usize,
-    map: impl Fn(f64, f64) -> [f64; 2],
+    map: impl Fn(f64, f64) -> [f64; 2] + 'static,
 ) -> Mesh {
-    let (cols, rows) = (2 * nx + 1, 2 * ny + 1);
-    let mut id = vec![u32::MAX; cols * rows];
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for i in 0..cols {
-        for j in 0..rows {
-            if i % 2 == 1 && j % 2 == 1 {
-                continue;
-            }
-            id[i * rows + j] = x.len() as u32;
-            let [px, py] = map(i as f64 / (cols - 1) as f64, j as f64 / (rows - 1) as f64);
-            x.push(px);
-            y.push(py);
-        }
-    }
-    let at = |i: usize, j: usize| id[i * rows + j];
-    let mut quad8 = Vec::with_capacity(nx * ny);
-    for ex in 0..nx {
-        for ey in 0..ny {
-            let (i, j) = (2 * ex, 2 * ey);
-            quad8.push([
-                at(i, j),
-                at(i + 2, j),
-                at(i + 2, j + 2),
-                at(i, j + 2),
-                at(i + 1, j),
-                at(i + 2, j + 1),
-                at(i + 1, j + 2),
-                at(i, j + 1),
-            ]);
-        }
-    }
-    Mesh {
-        source: source.into(),
-        x,
-        y,
-        quad8,
-        index_width: IndexWidth::I32,
-        groups: Vec::new(),
-    }
+    assemble(&source.into(), &[Block::new(nx, ny, [None; 4], map)])
 }
 
 /// Node count of an `nx × ny` Quad-8 block.
@@ -65,7 +27,7 @@ pub fn block_nodes(nx: usize, ny: usize) -> usize {
 
 /// A straight channel `[0, length] × [0, height]` of `nx × ny` elements.
 pub fn channel(nx: usize, ny: usize, length: f64, height: f64) -> Mesh {
-    mapped_block(format!("channel {nx}x{ny}"), nx, ny, |s, t| {
+    mapped_block(format!("channel {nx}x{ny}"), nx, ny, move |s, t| {
         [length * s, height * t]
     })
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: anchor files, small meshes, norms.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use potflow::mesh::{generate, Mesh};
 
@@ -145,4 +146,24 @@ pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
         .zip(b)
         .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
         / scale
+}
+
+/// Runs the potflow binary with `args` and the extra environment `env`, logging off.
+pub fn potflow_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_potflow"));
+    cmd.args(args).env("RUST_LOG", "off");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the potflow binary runs")
+}
+
+/// Runs the potflow binary with `args`.
+pub fn potflow(args: &[&str]) -> Output {
+    potflow_env(args, &[])
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
 }
