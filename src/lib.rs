@@ -18,12 +18,15 @@
 //! The data flow follows the module layout:
 //!
 //! ```text
-//! mesh (read, generate, prepare) ─► assembly (element kernel ─► COO slots ─► CSR)
-//!   ─► bc (inlet flux, Dirichlet elimination) ─► solver (PCG) ─► post (velocity, pressure)
-//!   ─► output (JSON report, HDF5)
+//! mesh (HDF5 / Gmsh readers, generator, prepare: validate, orient, RCM)
+//!   ─► assembly (element kernel on the CPU or the GPU ─► COO slots ─► CSR)
+//!   ─► bc (inlet flux, Dirichlet elimination) ─► solver (CG, AMG or Jacobi)
+//!   ─► post (velocity kernel on the CPU or the GPU)
+//!   ─► output (JSON report, HDF5 results, VTU, PNG plots)
 //! ```
 //!
-//! [`solve::run`] runs the whole pipeline.
+//! [`solve::run`] runs the whole pipeline; [`gpu`] holds the WGSL kernels' context,
+//! [`check`] compares GPU and CPU, [`bench`](mod@bench) runs the benchmark tables.
 
 pub mod assembly;
 pub mod bc;
