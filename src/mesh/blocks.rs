@@ -47,6 +47,97 @@ impl Block {
     }
 }
 
+/// Merges coincident points: quantised to a grid finer than any element (to 1e-9 of the
+/// domain size), a point is looked up among its neighbours in that grid.
+struct Merger {
+    lo: [f64; 2],
+    tol: f64,
+    grid: HashMap<(i64, i64), Vec<u32>>,
+    points: Vec<[f64; 2]>,
+}
+
+impl Merger {
+    /// A merger for points within the bounding box of `points`.
+    fn new(points: &[[f64; 2]]) -> Self {
+        let (lo, hi) = points.iter().fold(
+            ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]),
+            |(lo, hi), p| {
+                (
+                    [lo[0].min(p[0]), lo[1].min(p[1])],
+                    [hi[0].max(p[0]), hi[1].max(p[1])],
+                )
+            },
+        );
+        Merger {
+            lo,
+            tol: 1e-9 * (hi[0] - lo[0]).max(hi[1] - lo[1]),
+            grid: HashMap::new(),
+            points: Vec::new(),
+        }
+    }
+
+    /// Adds `p`, known to coincide with no other point, without registering it for lookups.
+    fn push(&mut self, p: [f64; 2]) -> u32 {
+        self.points.push(p);
+        (self.points.len() - 1) as u32
+    }
+
+    /// The index of `p` among the distinct points, adding it if it is new.
+    fn insert(&mut self, p: [f64; 2]) -> u32 {
+        let cell = (
+            ((p[0] - self.lo[0]) / (4.0 * self.tol)).floor() as i64,
+            ((p[1] - self.lo[1]) / (4.0 * self.tol)).floor() as i64,
+        );
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for &m in self
+                    .grid
+                    .get(&(cell.0 + dx, cell.1 + dy))
+                    .into_iter()
+                    .flatten()
+                {
+                    let q = self.points[m as usize];
+                    if (q[0] - p[0]).abs() <= self.tol && (q[1] - p[1]).abs() <= self.tol {
+                        return m;
+                    }
+                }
+            }
+        }
+        let m = self.points.len() as u32;
+        self.points.push(p);
+        self.grid.entry(cell).or_default().push(m);
+        m
+    }
+}
+
+/// The number of nodes [`assemble`] would give, without building the mesh: interior lattice
+/// points are all distinct, so only the points on block sides need merging. Cost grows with
+/// the blocks' perimeters, not their areas.
+pub fn count_nodes(blocks: &[Block]) -> usize {
+    let mut interior = 0;
+    let mut side_points = Vec::new();
+    for b in blocks {
+        let (cols, rows) = (2 * b.nx + 1, 2 * b.ny + 1);
+        interior += cols * rows - b.nx * b.ny - (2 * cols + 2 * rows - 4);
+        let at = |i: usize, j: usize| {
+            (b.map)(i as f64 / (cols - 1) as f64, j as f64 / (rows - 1) as f64)
+        };
+        for i in 0..cols {
+            side_points.push(at(i, 0));
+            side_points.push(at(i, rows - 1));
+        }
+        for j in 1..rows - 1 {
+            side_points.push(at(0, j));
+            side_points.push(at(cols - 1, j));
+        }
+    }
+    let mut merger = Merger::new(&side_points);
+    for &p in &side_points {
+        merger.insert(p);
+    }
+    interior + merger.points.len()
+}
+
 /// Glues `blocks` into one mesh named `source`.
 pub fn assemble(source: &str, blocks: &[Block]) -> Mesh {
     // Positions of every block's lattice.
@@ -69,51 +160,30 @@ pub fn assemble(source: &str, blocks: &[Block]) -> Mesh {
         }
         lattices.push(ids);
     }
-    // Merge coincident points: quantise to a grid finer than any element, look at neighbours.
-    let (lo, hi) = points.iter().fold(
-        ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]),
-        |(lo, hi), p| {
-            (
-                [lo[0].min(p[0]), lo[1].min(p[1])],
-                [hi[0].max(p[0]), hi[1].max(p[1])],
-            )
-        },
-    );
-    let tol = 1e-9 * (hi[0] - lo[0]).max(hi[1] - lo[1]);
-    let cell = |p: [f64; 2]| {
-        (
-            ((p[0] - lo[0]) / (4.0 * tol)).floor() as i64,
-            ((p[1] - lo[1]) / (4.0 * tol)).floor() as i64,
-        )
-    };
-    let mut grid: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
+    // Only points on block sides can coincide; interior points are distinct as they are.
+    let mut merger = Merger::new(&points);
     let mut merged = vec![0u32; points.len()];
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for (k, &p) in points.iter().enumerate() {
-        let (cx, cy) = cell(p);
-        let mut found = None;
-        'search: for dx in -1..=1 {
-            for dy in -1..=1 {
-                for &m in grid.get(&(cx + dx, cy + dy)).into_iter().flatten() {
-                    let q: [f64; 2] = [x[m as usize], y[m as usize]];
-                    if (q[0] - p[0]).abs() <= tol && (q[1] - p[1]).abs() <= tol {
-                        found = Some(m);
-                        break 'search;
-                    }
+    for (b, ids) in blocks.iter().zip(&lattices) {
+        let (cols, rows) = (2 * b.nx + 1, 2 * b.ny + 1);
+        for i in 0..cols {
+            for j in 0..rows {
+                let k = ids[i * rows + j];
+                if k == u32::MAX {
+                    continue;
                 }
+                let on_side = i == 0 || j == 0 || i == cols - 1 || j == rows - 1;
+                merged[k as usize] = if on_side {
+                    merger.insert(points[k as usize])
+                } else {
+                    merger.push(points[k as usize])
+                };
             }
         }
-        merged[k] = found.unwrap_or_else(|| {
-            let m = x.len() as u32;
-            x.push(p[0]);
-            y.push(p[1]);
-            grid.entry((cx, cy)).or_default().push(m);
-            m
-        });
     }
-    // Elements and named side edges.
+    let (x, y): (Vec<f64>, Vec<f64>) = merger.points.iter().map(|p| (p[0], p[1])).unzip();
+    // Elements, and the edges on block sides (in the orientation of their element).
     let mut quad8 = Vec::new();
-    let mut side_name: HashMap<[u32; 2], &'static str> = HashMap::new();
+    let mut side_edges: Vec<([u32; 3], Option<&'static str>)> = Vec::new();
     for (b, ids) in blocks.iter().zip(&lattices) {
         let rows = 2 * b.ny + 1;
         let at = |i: usize, j: usize| merged[ids[i * rows + j] as usize];
@@ -132,42 +202,39 @@ pub fn assemble(source: &str, blocks: &[Block]) -> Mesh {
                 ]);
             }
         }
-        let key = |a: u32, b: u32| if a < b { [a, b] } else { [b, a] };
-        for (side, name) in b.sides.iter().enumerate() {
-            let Some(name) = name else { continue };
-            let n = if side % 2 == 0 { b.nx } else { b.ny };
-            for k in 0..n {
-                let (a, c) = match side {
-                    0 => (at(2 * k, 0), at(2 * k + 2, 0)),
-                    1 => (at(2 * b.nx, 2 * k), at(2 * b.nx, 2 * k + 2)),
-                    2 => (at(2 * k, 2 * b.ny), at(2 * k + 2, 2 * b.ny)),
-                    _ => (at(0, 2 * k), at(0, 2 * k + 2)),
-                };
-                side_name.insert(key(a, c), name);
-            }
+        let (tx, ty) = (2 * b.nx, 2 * b.ny);
+        for k in 0..b.nx {
+            let i = 2 * k;
+            side_edges.push(([at(i, 0), at(i + 1, 0), at(i + 2, 0)], b.sides[0]));
+            side_edges.push(([at(i + 2, ty), at(i + 1, ty), at(i, ty)], b.sides[2]));
+        }
+        for k in 0..b.ny {
+            let j = 2 * k;
+            side_edges.push(([at(tx, j), at(tx, j + 1), at(tx, j + 2)], b.sides[1]));
+            side_edges.push(([at(0, j + 2), at(0, j + 1), at(0, j)], b.sides[3]));
         }
     }
-    // Boundary edges: the element edges that occur once.
-    let mut count: HashMap<[u32; 2], (usize, [u32; 3])> = HashMap::new();
-    for el in &quad8 {
-        for e in crate::element::EDGES {
-            let (a, m, b) = (el[e[0]], el[e[1]], el[e[2]]);
-            let k = if a < b { [a, b] } else { [b, a] };
-            count.entry(k).or_insert((0, [a, m, b])).0 += 1;
+    // Boundary edges: side edges that no other block shares.
+    let key = |e: &[u32; 3]| {
+        if e[0] < e[2] {
+            [e[0], e[2]]
+        } else {
+            [e[2], e[0]]
         }
+    };
+    let mut count: HashMap<[u32; 2], usize> = HashMap::new();
+    for (e, _) in &side_edges {
+        *count.entry(key(e)).or_default() += 1;
     }
-    let mut groups: HashMap<&'static str, Vec<[u32; 3]>> = HashMap::new();
-    let mut boundary: Vec<([u32; 2], [u32; 3])> = count
-        .into_iter()
-        .filter(|(_, (c, _))| *c == 1)
-        .map(|(k, (_, e))| (k, e))
+    let mut boundary: Vec<([u32; 2], [u32; 3], &'static str)> = side_edges
+        .iter()
+        .filter(|(e, _)| count[&key(e)] == 1)
+        .map(|(e, name)| (key(e), *e, name.unwrap_or("wall")))
         .collect();
     boundary.sort_unstable();
-    for (k, e) in boundary {
-        groups
-            .entry(side_name.get(&k).copied().unwrap_or("wall"))
-            .or_default()
-            .push(e);
+    let mut groups: HashMap<&'static str, Vec<[u32; 3]>> = HashMap::new();
+    for (_, e, name) in boundary {
+        groups.entry(name).or_default().push(e);
     }
     let mut groups: Vec<BoundaryGroup> = groups
         .into_iter()

@@ -6,7 +6,7 @@
 //! true curve of a curved wall. Nodes are numbered column by column (x slowest), which keeps
 //! an element's nodes within about `4ny` of each other.
 
-use super::blocks::{assemble, Block};
+use super::blocks::{assemble, count_nodes, Block};
 use super::Mesh;
 
 /// A block of `nx × ny` elements mapped from (s, t) ∈ [0, 1]² by `map`, which must be
@@ -195,7 +195,7 @@ fn blocks(geometry: &str, m: f64) -> Option<Vec<Block>> {
 pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
     // Node counts grow like m²: fit a quadratic through three small meshes, solve for m, then
     // correct once by the square root of the ratio actually reached.
-    let count = |m: f64| blocks(geometry, m).map(|b| assemble(geometry, &b).nodes() as f64);
+    let count = |m: f64| blocks(geometry, m).map(|b| count_nodes(&b) as f64);
     let ms = [2.0, 4.0, 8.0];
     let c: Vec<f64> = ms.iter().map(|&m| count(m)).collect::<Option<_>>()?;
     // c(m) = a m² + b m + d
