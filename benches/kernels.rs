@@ -2,8 +2,8 @@
 //! scatter, parallel SpMV next to a STREAM-like triad (the memory-bandwidth floor), one AMG-CG
 //! iteration, and the GPU stiffness dispatch with readback.
 //!
-//! `cargo bench` runs them on the reference's y_tube_195k mesh (../shared/anchor) when it is
-//! there, else on a generated venturi of the same size.
+//! `cargo bench` runs them on the reference's y_tube_195k mesh when POTFLOW_REFERENCE_DIR
+//! names the reference data, else on a generated y_tube of about the same size.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -19,9 +19,11 @@ use potflow::solve::assemble;
 use potflow::solver::{cg, spmv, Amg, AmgOptions, CgOptions, Preconditioner};
 
 fn mesh() -> Mesh {
-    let anchor =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/anchor/meshes/y_tube_195k.h5");
-    read_mesh(&anchor).unwrap_or_else(|_| generate::venturi(195_000))
+    match std::env::var_os("POTFLOW_REFERENCE_DIR") {
+        Some(dir) => read_mesh(&Path::new(&dir).join("meshes/y_tube_195k.h5"))
+            .expect("POTFLOW_REFERENCE_DIR holds meshes/y_tube_195k.h5"),
+        None => generate::by_name("y_tube", 195_000).expect("a known geometry"),
+    }
 }
 
 fn benches(c: &mut Criterion) {

@@ -1,5 +1,5 @@
 // Element velocity: one element per invocation. v = -1/4 sum of grad u over the 2x2 Gauss
-// points, |v| = mean of the four |grad u|, pressure = p0 - rho |v|^2.
+// points, |v| = mean of the four |grad u|, pressure = p0 - 1/2 rho |v|^2 (Bernoulli).
 // CPU twin: element::velocity_element; pipeline label "potflow.velocity".
 
 @group(0) @binding(0) var<uniform> params: ChunkParams;
@@ -7,7 +7,7 @@
 @group(0) @binding(2) var<storage, read> elements: array<u32>;
 // Nodal potential, 2 per node: u_hi, u_lo (u_lo = 0 in f64).
 @group(0) @binding(3) var<storage, read> potential: array<real>;
-// p0, rho.
+// p0 (stagnation pressure), rho (density).
 @group(0) @binding(4) var<storage, read> constants: array<real>;
 // 4 per element of the chunk: vx, vy, abs_vel, pressure.
 @group(0) @binding(5) var<storage, read_write> fields: array<real>;
@@ -47,5 +47,5 @@ fn velocity_element(@builtin(global_invocation_id) gid: vec3<u32>) {
     fields[out] = vel.x;
     fields[out + 1u] = vel.y;
     fields[out + 2u] = abs_vel;
-    fields[out + 3u] = constants[0] - constants[1] * abs_vel * abs_vel;
+    fields[out + 3u] = constants[0] - 0.5 * constants[1] * abs_vel * abs_vel;
 }

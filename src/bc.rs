@@ -9,7 +9,7 @@
 //!   is an inlet edge when its three nodes are inlet nodes; with a group, the group's edges.
 //!   Each inlet edge receives
 //!   `Hₑ = p ∫ N Nᵀ ds` into the matrix and `Pₑ = γ ∫ N ds` into the right-hand side
-//!   ([`crate::element::robin_edge`]); the reference uses p = 0, γ = inlet flux.
+//!   ([`crate::element::robin_edge`]); the reference uses p = 0, γ = the inflow velocity.
 //! - **Outlet** (essential): nodes with |x − xmax| < tol get u = 0, imposed exactly by
 //!   elimination: a Dirichlet row keeps its diagonal `Kᵢᵢ` and gets `bᵢ = Kᵢᵢ gᵢ`; its column is
 //!   moved to the right-hand side (`bⱼ −= Kⱼᵢ gᵢ`) and zeroed. The matrix stays symmetric
@@ -66,6 +66,25 @@ pub struct BoundaryPart {
 }
 
 impl BoundarySpec {
+    /// The default inlet: the group named `inlet` when the mesh has one, else the reference's
+    /// rule x = xmin.
+    pub fn default_inlet(groups: &[BoundaryGroup]) -> Self {
+        Self::group_or(groups, "inlet", BoundarySpec::XMin)
+    }
+
+    /// The default outlet: the group named `outlet` when the mesh has one, else x = xmax.
+    pub fn default_outlet(groups: &[BoundaryGroup]) -> Self {
+        Self::group_or(groups, "outlet", BoundarySpec::XMax)
+    }
+
+    fn group_or(groups: &[BoundaryGroup], name: &str, rule: BoundarySpec) -> Self {
+        if groups.iter().any(|g| g.name == name) {
+            BoundarySpec::Group(name.to_string())
+        } else {
+            rule
+        }
+    }
+
     /// The nodes and edges this spec selects on `mesh`.
     pub fn select(
         &self,

@@ -222,7 +222,7 @@ pub fn edge_shape(s: f64) -> ([f64; 3], [f64; 3]) {
 /// Hₑ = p ∫ N Nᵀ ds        Pₑ = γ ∫ N ds
 /// ```
 ///
-/// With p = 0 and γ = the inlet flux this is a pure inflow flux (the reference's use).
+/// With p = 0 and γ = the inflow velocity this is a pure inflow flux (the reference's use).
 pub fn robin_edge(xy: &[[f64; 2]; 3], p: f64, gamma: f64) -> ([[f64; 3]; 3], [f64; 3]) {
     let mut h = [[0.0; 3]; 3];
     let mut f = [0.0; 3];
@@ -241,12 +241,17 @@ pub fn robin_edge(xy: &[[f64; 2]; 3], p: f64, gamma: f64) -> ([[f64; 3]; 3], [f6
     (h, f)
 }
 
-/// Constants of the reference's pressure definition `p = p0 − ρ |v|²`.
+/// Bernoulli's pressure `p = p0 − ½ ρ |v|²`.
+///
+/// The defaults are air (ρ = 1.225 kg/m³) and the stagnation pressure p0 = 101328.8281 Pa,
+/// which makes p = 101325 Pa where |v| = 2.5 m/s (the default inflow velocity). The reference
+/// writes the same formula as `p0 − 0.6125 |v|²`; `0.5 * 1.225` is exactly the double
+/// nearest 0.6125, so both give the same bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PressureModel {
-    /// Reference pressure p0.
+    /// Stagnation pressure p0 in Pa.
     pub p0: f64,
-    /// Density ρ.
+    /// Density ρ in kg/m³.
     pub rho: f64,
 }
 
@@ -254,8 +259,15 @@ impl Default for PressureModel {
     fn default() -> Self {
         PressureModel {
             p0: 101_328.828_1,
-            rho: 0.6125,
+            rho: 1.225,
         }
+    }
+}
+
+impl PressureModel {
+    /// `p0 − ½ ρ |v|²`, evaluated as `p0 − ((½ρ)|v|)|v|` like the velocity kernel.
+    pub fn pressure(&self, abs_vel: f64) -> f64 {
+        self.p0 - 0.5 * self.rho * abs_vel * abs_vel
     }
 }
 
@@ -266,7 +278,7 @@ pub struct ElementVelocity {
     pub vel: [f64; 2],
     /// Mean of the four |grad u| (not the magnitude of the mean).
     pub abs_vel: f64,
-    /// p0 − ρ abs_vel².
+    /// p0 − ½ ρ abs_vel² in Pa.
     pub pressure: f64,
 }
 
@@ -292,7 +304,7 @@ pub fn velocity_element(
     ElementVelocity {
         vel,
         abs_vel,
-        pressure: model.p0 - model.rho * abs_vel * abs_vel,
+        pressure: model.pressure(abs_vel),
     }
 }
 

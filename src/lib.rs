@@ -6,12 +6,13 @@
 //!
 //! ```text
 //! −∇²u = 0        in Ω
-//! ∂u/∂n = γ       on the inlet   (a prescribed inflow flux, γ = 2.5 by default)
+//! ∂u/∂n = γ       on the inlet   (the inflow velocity in m/s, γ = 2.5 by default)
 //! u = 0           on the outlet
 //! ∂u/∂n = 0       on the walls
 //! ```
 //!
-//! and the velocity is `v = −∇u`. The weak form, with test functions `w` vanishing on the
+//! and the velocity is `v = −∇u`; the pressure follows Bernoulli, `p = p0 − ½ρ|v|²` with the
+//! stagnation pressure p0 and the density ρ. The weak form, with test functions `w` vanishing on the
 //! outlet, is `∫_Ω ∇w·∇u dΩ = ∫_inlet w γ ds`; with `u = Σ Nⱼ uⱼ` over Quad-8 shape functions
 //! this is `K u = f`, `K = Σₑ Kₑ`, `Kₑ = ∫ Bᵀ B dΩ` (see [`element`]).
 //!
@@ -20,7 +21,7 @@
 //! ```text
 //! mesh (HDF5 / Gmsh readers, generator, prepare: validate, orient, RCM)
 //!   ─► assembly (element kernel on the CPU or the GPU ─► COO slots ─► CSR)
-//!   ─► bc (inlet flux, Dirichlet elimination) ─► solver (CG, AMG or Jacobi)
+//!   ─► bc (inflow velocity, Dirichlet elimination) ─► solver (CG, AMG or Jacobi)
 //!   ─► post (velocity kernel on the CPU or the GPU)
 //!   ─► output (JSON report, HDF5 results, VTU, PNG plots)
 //! ```

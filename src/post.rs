@@ -3,7 +3,7 @@
 //! ```text
 //! v     = −¼ Σ_{2×2 Gauss} ∇u            (element mean of −grad u)
 //! |v|   = ¼ Σ_{2×2 Gauss} |∇u|           (mean of the magnitudes, the reference's choice)
-//! p     = p0 − ρ |v|²                    (the reference's definition, no ½)
+//! p     = p0 − ½ ρ |v|²                  (Bernoulli; p0 the stagnation pressure)
 //! ```
 
 use rayon::prelude::*;

@@ -3,7 +3,7 @@
 //! ```text
 //! load      read + validate + orient + drop unused nodes        (PreparedMesh)
 //! assemble  CSR pattern, element stiffness kernel, slot scatter (Matrix)
-//! bc        inlet flux, exact Dirichlet elimination on the outlet
+//! bc        inflow on the inlet edges, exact Dirichlet elimination on the outlet
 //! solve     preconditioned CG
 //! post      velocity kernel, |v|, pressure, mass balance
 //! ```
@@ -79,14 +79,17 @@ impl SolverKind {
 /// Everything that defines a solve apart from the mesh.
 #[derive(Debug, Clone)]
 pub struct SolveOptions {
-    /// Where the inflow enters (the reference's rule: x = xmin).
-    pub inlet: bc::BoundarySpec,
-    /// Where u = 0 (the reference's rule: x = xmax).
-    pub outlet: bc::BoundarySpec,
+    /// Where the inflow enters; `None`: the mesh's group `inlet` if it has one, else the
+    /// reference's rule x = xmin ([`bc::BoundarySpec::default_inlet`]).
+    pub inlet: Option<bc::BoundarySpec>,
+    /// Where u = 0; `None`: the mesh's group `outlet` if it has one, else x = xmax.
+    pub outlet: Option<bc::BoundarySpec>,
     /// The CG preconditioner.
     pub solver: SolverKind,
-    /// Inflow flux γ through the inlet edges (the reference's 2.5).
-    pub inlet_flux: f64,
+    /// Inflow velocity γ through the inlet edges in m/s (the reference's 2.5): ∂u/∂n = γ with
+    /// n the outward normal, so v·(−n) = γ since v = −∇u. The volume inflow per unit depth is
+    /// γ times the inlet's length (m²/s).
+    pub inlet_velocity: f64,
     /// Robin coefficient p on the inlet edges (0: pure flux, the reference's use).
     pub robin_p: f64,
     /// Pressure constants.
@@ -100,15 +103,33 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            inlet: bc::BoundarySpec::XMin,
-            outlet: bc::BoundarySpec::XMax,
+            inlet: None,
+            outlet: None,
             solver: SolverKind::default(),
-            inlet_flux: 2.5,
+            inlet_velocity: 2.5,
             robin_p: 0.0,
             pressure: PressureModel::default(),
             cg: CgOptions::default(),
             bc_tol: 1e-9,
         }
+    }
+}
+
+impl SolveOptions {
+    /// The inlet and outlet specs for a mesh with `groups`: the options' own, or the
+    /// defaults (groups `inlet`/`outlet` where the mesh has them, else xmin/xmax).
+    pub fn boundary_specs(
+        &self,
+        groups: &[crate::mesh::BoundaryGroup],
+    ) -> (bc::BoundarySpec, bc::BoundarySpec) {
+        (
+            self.inlet
+                .clone()
+                .unwrap_or_else(|| bc::BoundarySpec::default_inlet(groups)),
+            self.outlet
+                .clone()
+                .unwrap_or_else(|| bc::BoundarySpec::default_outlet(groups)),
+        )
     }
 }
 
@@ -168,9 +189,13 @@ pub struct Timings {
     pub total: f64,
 }
 
-/// The boundary as found and the flux through it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+/// The boundary as found and the flux through it (volume rates per unit depth, m²/s).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct BoundaryReport {
+    /// The inlet as selected: `xmin`, `group "inlet"`, ...
+    pub inlet: String,
+    /// The outlet as selected.
+    pub outlet: String,
     pub inlet_nodes: usize,
     pub inlet_edges: usize,
     pub outlet_nodes: usize,
@@ -289,11 +314,12 @@ pub fn run(
     let mut gpu_fallback = None;
 
     let prepared = PreparedMesh::prepare(mesh)?;
+    let (inlet, outlet) = opts.boundary_specs(&mesh.groups);
     let boundary = Boundary::from_specs(
         &prepared,
         &mesh.groups,
-        &opts.inlet,
-        &opts.outlet,
+        &inlet,
+        &outlet,
         &mesh.source,
         opts.bc_tol,
     )?;
@@ -319,7 +345,7 @@ pub fn run(
         &mut sys.rhs,
         &boundary.inlet_edges,
         opts.robin_p,
-        opts.inlet_flux,
+        opts.inlet_velocity,
     );
     let load = sys.rhs.clone();
     let zeros = vec![0.0; boundary.outlet_nodes.len()];
@@ -369,6 +395,8 @@ pub fn run(
         solver: pc.info,
         cg: cg_outcome,
         boundary: BoundaryReport {
+            inlet: inlet.to_string(),
+            outlet: outlet.to_string(),
             inlet_nodes: boundary.inlet_nodes.len(),
             inlet_edges: boundary.inlet_edges.len(),
             outlet_nodes: boundary.outlet_nodes.len(),

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{anchor, distorted_channel, max_rel_diff};
+use common::{distorted_channel, max_rel_diff, reference_dir};
 use potflow::assembly::stiffness_slots;
 use potflow::check::{element_rel_diff, tolerances};
 use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
@@ -38,7 +38,7 @@ fn new_context(precision: Precision, chunk_elements: Option<usize>) -> Option<Gp
             panic!("POTFLOW_REQUIRE_GPU=1 but no {precision} GPU context: {e}")
         }
         Err(e) => {
-            eprintln!("skipping the {precision} GPU backend: {e}");
+            common::skip(&format!("the {precision} GPU backend"), &e.to_string());
             None
         }
     }
@@ -148,13 +148,18 @@ fn patch_test_on_every_backend() {
 }
 
 #[test]
-fn anchor_meshes_match_the_reference_on_every_backend() {
+#[cfg_attr(
+    not(potflow_reference),
+    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see README.md)"
+)]
+fn reference_meshes_match_the_reference_on_every_backend() {
     // Tolerances: f64 as on the CPU (1e-6, the reference's CG tolerance). f32: the element
     // error (< 1e-6 measured) adds to that: u 1e-5, |v| 1e-4, as the check command states.
     for name in ["y_tube_201", "elbow_90_411", "s_duct_16k"] {
-        let mesh = read_mesh(&anchor().join(format!("meshes/{name}.h5"))).unwrap();
+        let dir = reference_dir();
+        let mesh = read_mesh(&dir.join(format!("meshes/{name}.h5"))).unwrap();
         let reference =
-            potflow::mesh::hdf5::open(&anchor().join(format!("reference/{name}.h5"))).unwrap();
+            potflow::mesh::hdf5::open(&dir.join(format!("reference/{name}.h5"))).unwrap();
         let u_ref = reference.dataset("u").unwrap().read_f64().unwrap();
         let v_ref = reference.dataset("abs_vel").unwrap().read_f64().unwrap();
         let opts = SolveOptions {

@@ -166,5 +166,20 @@ fn velocity_of_a_linear_potential_is_exact() {
     assert!((v.vel[0] - 2.0).abs() < 1e-13 && (v.vel[1] + 0.5).abs() < 1e-13);
     let mag = 2.0f64.hypot(0.5);
     assert!((v.abs_vel - mag).abs() < 1e-13);
-    assert!((v.pressure - (model.p0 - model.rho * mag * mag)).abs() < 1e-9);
+    assert!((v.pressure - (model.p0 - 0.5 * model.rho * mag * mag)).abs() < 1e-9);
+}
+
+#[test]
+fn default_pressure_is_bernoulli_for_air() {
+    // ρ = 1.225 kg/m³ and p0 = 101328.8281 Pa give the standard atmosphere, 101325 Pa, where
+    // the flow runs at the default inflow velocity 2.5 m/s (p0 is given to 1e-4 Pa).
+    let model = PressureModel::default();
+    assert_eq!(model.rho, 1.225);
+    assert!(
+        (model.pressure(2.5) - 101_325.0).abs() < 1e-4,
+        "{}",
+        model.pressure(2.5)
+    );
+    // ½ρ with ρ = 1.225 is the reference's 0.6125 to the last bit.
+    assert_eq!((0.5 * model.rho).to_bits(), 0.6125f64.to_bits());
 }

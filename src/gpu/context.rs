@@ -16,6 +16,8 @@ pub struct AdapterSummary {
     pub name: String,
     pub backend: String,
     pub device_type: String,
+    /// A software device (lavapipe, llvmpipe, WARP): `--backend auto` passes it over.
+    pub software: bool,
     pub driver: String,
     /// Whether the adapter has SHADER_F64.
     pub f64: bool,
@@ -33,6 +35,9 @@ pub struct AdapterChoice {
     pub precision: Option<Precision>,
     /// Elements per dispatch, below the device's own limit (`--chunk-elements`).
     pub chunk_elements: Option<usize>,
+    /// Refuse software devices (lavapipe, llvmpipe, WARP) unless the adapter is named: what
+    /// `--backend auto` asks for, since on the same cores the CPU path is faster and smaller.
+    pub hardware_only: bool,
 }
 
 fn instance() -> wgpu::Instance {
@@ -68,6 +73,7 @@ fn summary(a: &wgpu::Adapter) -> AdapterSummary {
         name: info.name.clone(),
         backend: info.backend.to_string(),
         device_type: device_type_name(info.device_type).to_string(),
+        software: info.device_type == wgpu::DeviceType::Cpu,
         driver: format!("{} {}", info.driver, info.driver_info)
             .trim()
             .to_string(),
@@ -139,7 +145,7 @@ impl GpuContext {
         let all = sorted_adapters();
         if all.is_empty() {
             return Err(Error::Gpu(
-                "no GPU adapter found (wgpu sees no Vulkan, Metal or DX12 device; on Linux, install \
+                "no adapter found (wgpu sees no Vulkan, Metal or DX12 device; on Linux, install \
                  a Vulkan driver such as mesa-vulkan-drivers)"
                     .into(),
             ));
@@ -153,6 +159,18 @@ impl GpuContext {
                     Error::Gpu(format!(
                         "no adapter name contains {n:?}; adapters: {}",
                         names.join(", ")
+                    ))
+                })?,
+            None if choice.hardware_only => all
+                .iter()
+                .find(|a| a.get_info().device_type != wgpu::DeviceType::Cpu)
+                .ok_or_else(|| {
+                    let names: Vec<String> = all.iter().map(|a| a.get_info().name).collect();
+                    Error::Gpu(format!(
+                        "no hardware GPU: {} {} a software device, slower than the CPU path \
+                         on the same cores (--backend gpu uses it)",
+                        names.join(", "),
+                        if names.len() == 1 { "is" } else { "are" }
                     ))
                 })?,
             None => &all[0],
@@ -253,6 +271,11 @@ impl GpuContext {
     /// Whether the adapter is a software device (e.g. lavapipe).
     pub fn is_software(&self) -> bool {
         self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// "discrete GPU", "integrated GPU", "software device", ...
+    pub fn device_type_name(&self) -> &'static str {
+        device_type_name(self.info.device_type)
     }
 
     /// Elements per dispatch.

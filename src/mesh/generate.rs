@@ -42,9 +42,9 @@ pub fn venturi(target_nodes: usize) -> Mesh {
     by_name("venturi", target_nodes).unwrap_or_default()
 }
 
-/// The geometries [`by_name`] knows, with a line of description each. Every one has its
-/// inlet on x = xmin and its outlet on x = xmax (named groups `inlet`, `outlet`, `wall`, and
-/// `cylinder` where there is one), except where the description says otherwise.
+/// The geometries [`by_name`] knows, with a line of description each. Every one carries the
+/// named groups `inlet`, `outlet`, `wall` (and `cylinder` where there is one), which solve
+/// uses by default; every inlet lies on x = xmin and every outlet but the elbow's on x = xmax.
 pub const GEOMETRIES: [(&str, &str); 8] = [
     ("channel", "straight channel 8 x 1"),
     ("venturi", "channel 8 x 2 narrowing smoothly to half its width at x = 4"),
@@ -52,8 +52,9 @@ pub const GEOMETRIES: [(&str, &str); 8] = [
     (
         "elbow_90",
         "the reference's elbow: inlet x = 0, y in [0.5, 1]; a bend round a quarter circle of radius \
-         0.5 inside the unit square; a leg down to y = -1 whose bottom is the group `outlet` (the \
-         x = xmax rule picks the outer wall x = 1 instead, as for the reference's elbow_90 mesh)",
+         0.5 inside the unit square; a leg down to y = -1 whose bottom is the group `outlet` (a \
+         .h5 file has no groups: there the x = xmax rule picks the outer wall x = 1, as the \
+         reference's elbow_90 mesh does)",
     ),
     ("s_bend", "channel of width 1 whose centreline rises smoothly by 1.5 over x in [0, 8]"),
     ("t_junction", "channel 6 x 1 with a closed side branch x in [2, 3] rising to y = 3"),

@@ -1,6 +1,6 @@
 //! Results in the reference layout: the mesh as given (`x`, `y`, `quad8`, 0-based) plus `u`
 //! (N), `vel` (E × 2), `abs_vel` (E), `pressure` (E) in the input's order, and the attributes
-//! `cg_iterations`, `true_relative_residual`, `inlet_flux`, `p0`, `rho`.
+//! `cg_iterations`, `true_relative_residual`, `inlet_velocity` (m/s), `p0` (Pa), `rho` (kg/m³).
 
 use std::path::Path;
 
@@ -54,7 +54,7 @@ pub fn write_results(
         "true_relative_residual",
         AttrValue::F64(outcome.cg.relative_residual),
     );
-    fb.set_attr("inlet_flux", AttrValue::F64(opts.inlet_flux));
+    fb.set_attr("inlet_velocity", AttrValue::F64(opts.inlet_velocity));
     fb.set_attr("p0", AttrValue::F64(opts.pressure.p0));
     fb.set_attr("rho", AttrValue::F64(opts.pressure.rho));
     let bytes = fb.finish().map_err(|err| Error::Output {

@@ -46,7 +46,7 @@ impl Field {
         match self {
             Field::Velocity => "velocity magnitude |v|",
             Field::Potential => "velocity potential u, with equipotentials",
-            Field::Pressure => "pressure p = p0 - rho |v|^2",
+            Field::Pressure => "pressure p = p0 - rho |v|^2 / 2",
         }
     }
 

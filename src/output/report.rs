@@ -46,9 +46,12 @@ pub struct SolutionReport {
 /// The problem's constants.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProblemReport {
-    pub inlet_flux: f64,
+    /// Inflow velocity through the inlet, m/s.
+    pub inlet_velocity: f64,
     pub robin_p: f64,
+    /// Stagnation pressure, Pa.
     pub p0: f64,
+    /// Density, kg/m³.
     pub rho: f64,
     pub bc_tol: f64,
 }
@@ -106,6 +109,8 @@ pub struct Report {
     pub potflow_version: &'static str,
     pub mesh: MeshReport,
     pub backend: String,
+    /// Why this backend: what `--backend` asked for and, for `auto`, what it found.
+    pub backend_reason: String,
     pub gpu: Option<GpuReport>,
     pub threads: usize,
     pub timings: Timings,
@@ -147,6 +152,7 @@ impl Report {
                 nnz: outcome.nnz,
             },
             backend: if gpu.is_some() { "gpu" } else { "cpu" }.to_string(),
+            backend_reason: String::new(),
             gpu: gpu.map(|ctx| GpuReport::new(ctx, outcome)),
             threads,
             timings: outcome.timings,
@@ -170,13 +176,13 @@ impl Report {
                 pressure_min,
                 pressure_max,
             },
-            boundary: outcome.boundary,
+            boundary: outcome.boundary.clone(),
             memory: MemoryReport {
                 peak_rss_mb: peak_rss_mb(),
                 gpu_buffer_mb: gpu.map_or(0.0, |g| g.buffer_bytes() as f64 / 1048576.0),
             },
             problem: ProblemReport {
-                inlet_flux: opts.inlet_flux,
+                inlet_velocity: opts.inlet_velocity,
                 robin_p: opts.robin_p,
                 p0: opts.pressure.p0,
                 rho: opts.pressure.rho,

@@ -1,18 +1,41 @@
-//! Helpers shared by the integration tests: anchor files, small meshes, norms.
+//! Helpers shared by the integration tests: the reference data, small meshes, norms, running
+//! the binary, skipping a GPU test visibly.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use potflow::mesh::{generate, Mesh};
 
-/// `../shared/anchor` beside the project.
-pub fn anchor() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/anchor")
+/// The reference project's data (logus2k/cgad_pro: its meshes/ and reference/ results), from
+/// POTFLOW_REFERENCE_DIR. Tests that call this carry
+/// `#[cfg_attr(not(potflow_reference), ignore = "...")]`: they run only when the variable
+/// was set when the tests were built (build.rs), and then fail if the files are missing.
+pub fn reference_dir() -> PathBuf {
+    let dir = std::env::var_os("POTFLOW_REFERENCE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .expect("POTFLOW_REFERENCE_DIR must name the reference data (it was set at build time)");
+    let dir = if dir.is_relative() {
+        // Relative to where the variable was meant: the directory cargo was run from is the
+        // package root for test binaries.
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+    } else {
+        dir
+    };
+    for sub in ["meshes", "reference"] {
+        assert!(
+            dir.join(sub).is_dir(),
+            "POTFLOW_REFERENCE_DIR={}: no {sub}/ folder there",
+            dir.display()
+        );
+    }
+    dir
 }
 
-/// The anchor meshes, smallest first.
-pub const ANCHOR_MESHES: [&str; 8] = [
+/// The reference project's meshes, smallest first.
+pub const REFERENCE_MESHES: [&str; 8] = [
     "y_tube_201",
     "backward_step_287",
     "venturi_341",
@@ -136,6 +159,24 @@ pub fn shuffle(mesh: &mut Mesh, rng: &mut Rng) {
             *el = potflow::element::REVERSED.map(|k| el[k]);
         }
     }
+}
+
+/// Says on the terminal that a test skipped and why. libtest captures `eprintln!`, so this
+/// writes to stderr directly: the line shows in `cargo test` output even for a passing test.
+pub fn skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// A mesh file for CLI tests: `mesh` written into `dir` as `name` (.h5 or .msh).
+pub fn write_mesh_file(dir: &Path, name: &str, mesh: &Mesh) -> PathBuf {
+    let path = dir.join(name);
+    potflow::output::mesh_files::write_mesh(&path, mesh).expect("the test mesh is written");
+    path
+}
+
+/// One of the shipped generated meshes, `assets/meshes/GEOMETRY.msh` (about 600 nodes).
+pub fn asset_mesh(geometry: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("assets/meshes/{geometry}.msh"))
 }
 
 /// max |a − b| / max |b|.

@@ -1,0 +1,98 @@
+//! `potflow bench`: stage tables of child-process runs, alternating configurations.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use potflow::output::write_atomically;
+
+use super::options::{progress_bar, PrecisionArg, SolverArg};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Mesh files or GEOMETRY:NODES specs (default: the built-in venturi case).
+    pub meshes: Vec<String>,
+    /// Configurations, comma-separated: serial (1 thread), cpu (all threads), gpu.
+    #[arg(long, value_delimiter = ',', default_value = "serial,cpu,gpu")]
+    pub configs: Vec<String>,
+    /// Runs per configuration (alternating A B C A B C ...).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Thread counts for the scaling table, comma-separated (e.g. 1,2,4).
+    #[arg(long, value_delimiter = ',')]
+    pub threads: Vec<usize>,
+    /// CG preconditioner for every run.
+    #[arg(long, value_enum)]
+    pub solver: Option<SolverArg>,
+    /// GPU precision for the gpu configuration.
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
+    /// Write the tables as Markdown here.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write every sample and statistic as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the statistics as CSV here.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+/// The command-line name of a clap value.
+fn value_name(v: impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let configs = args
+        .configs
+        .iter()
+        .map(|c| potflow::bench::Config::named(c.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.threads.contains(&0) {
+        bail!("--threads: thread counts must be at least 1");
+    }
+    let mut extra_args = Vec::new();
+    if let Some(solver) = args.solver {
+        extra_args.extend(["--solver".to_string(), value_name(solver)]);
+    }
+    if let Some(precision) = args.precision {
+        extra_args.extend(["--precision".to_string(), value_name(precision)]);
+    }
+    let scratch = std::env::temp_dir().join(format!("potflow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let plan = potflow::bench::BenchPlan {
+        exe: std::env::current_exe().context("cannot find the potflow executable")?,
+        meshes: if args.meshes.is_empty() {
+            vec!["venturi:50000".into()]
+        } else {
+            args.meshes.clone()
+        },
+        configs,
+        repeat: args.repeat,
+        threads: args.threads.clone(),
+        extra_args,
+        scratch: scratch.clone(),
+    };
+    let bar = progress_bar(false, "{spinner} {msg} ({elapsed})");
+    let result = potflow::bench::run(&plan, &mut |line| bar.set_message(line.to_string()));
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let result = result?;
+    let table = potflow::bench::markdown(&result);
+    print!("{table}");
+    if let Some(path) = &args.markdown {
+        write_atomically(path, table.as_bytes())?;
+    }
+    if let Some(path) = &args.json {
+        write_atomically(path, serde_json::to_string_pretty(&result)?.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        write_atomically(path, potflow::bench::csv(&result).as_bytes())?;
+    }
+    Ok(())
+}

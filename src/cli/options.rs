@@ -1,0 +1,287 @@
+//! What several commands share: the backend and GPU options, the problem's options, the
+//! worker pool, the mesh argument and the progress bar.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use potflow::bc::BoundarySpec;
+use potflow::element::PressureModel;
+use potflow::gpu::{AdapterChoice, GpuContext, Precision};
+use potflow::mesh::{generate, Mesh};
+use potflow::solve::{SolveOptions, SolverKind};
+use potflow::solver::CgOptions;
+
+/// Where the element kernels run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Backend {
+    /// A hardware GPU (discrete, then integrated) if there is one, else the CPU. Software
+    /// devices such as lavapipe are slower than the CPU path and are used only when asked for.
+    #[default]
+    Auto,
+    /// The CPU (rayon).
+    Cpu,
+    /// A GPU adapter through wgpu, software devices included; an error when there is none.
+    Gpu,
+}
+
+/// Precision of the GPU kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PrecisionArg {
+    /// f64 where the adapter has SHADER_F64, else f32.
+    #[default]
+    Auto,
+    F32,
+    F64,
+}
+
+/// Options that pick and shape the GPU.
+#[derive(Debug, Args, Default, Clone)]
+pub struct GpuArgs {
+    /// GPU adapter: a case-insensitive part of its name (see `potflow devices`). Naming an
+    /// adapter also allows a software device under --backend auto.
+    #[arg(long)]
+    pub adapter: Option<String>,
+    /// Precision of the GPU kernels.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
+    pub precision: PrecisionArg,
+    /// Elements per GPU dispatch (default: as many as the device's limits allow).
+    #[arg(long, value_name = "N")]
+    pub chunk_elements: Option<usize>,
+}
+
+impl GpuArgs {
+    /// The adapter choice; `hardware_only` refuses software devices unless one is named.
+    pub fn choice(&self, hardware_only: bool) -> Result<AdapterChoice> {
+        if self.chunk_elements == Some(0) {
+            bail!("--chunk-elements must be at least 1");
+        }
+        Ok(AdapterChoice {
+            name: self.adapter.clone(),
+            precision: match self.precision {
+                PrecisionArg::Auto => None,
+                PrecisionArg::F32 => Some(Precision::F32),
+                PrecisionArg::F64 => Some(Precision::F64),
+            },
+            chunk_elements: self.chunk_elements,
+            hardware_only,
+        })
+    }
+}
+
+/// The GPU context for `backend` (`None`: the CPU), and why that choice: the summary and the
+/// report carry the reason.
+pub fn gpu_for(backend: Backend, gpu: &GpuArgs) -> Result<(Option<GpuContext>, String)> {
+    match backend {
+        Backend::Cpu => Ok((None, "--backend cpu".into())),
+        Backend::Gpu => {
+            let ctx = GpuContext::new(&gpu.choice(false)?).context("--backend gpu")?;
+            Ok((Some(ctx), "--backend gpu".into()))
+        }
+        Backend::Auto => match GpuContext::new(&gpu.choice(true)?) {
+            Ok(ctx) => {
+                let why = format!("auto: {} found", ctx.device_type_name());
+                Ok((Some(ctx), why))
+            }
+            Err(potflow::Error::Gpu(why)) => Ok((None, format!("auto: {why}"))),
+            Err(e) => Ok((None, format!("auto: {e}"))),
+        },
+    }
+}
+
+/// The CG preconditioner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SolverArg {
+    /// Smoothed-aggregation algebraic multigrid.
+    #[default]
+    Amg,
+    /// Diagonal (Jacobi) scaling, as the reference.
+    Jacobi,
+}
+
+/// The physical and numerical options shared by `solve` and `check`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ProblemArgs {
+    /// CG preconditioner.
+    #[arg(long, value_enum, default_value_t = SolverArg::Amg)]
+    pub solver: SolverArg,
+    /// Inflow velocity through the inlet, m/s (∂u/∂n on the inlet). The report's inflow is
+    /// this times the inlet's length: a volume rate per unit depth, m²/s.
+    #[arg(
+        long,
+        alias = "inlet-flux",
+        default_value_t = 2.5,
+        value_name = "M_PER_S"
+    )]
+    pub inlet_velocity: f64,
+    /// Robin coefficient p on the inlet edges, 1/m: ∂u/∂n = γ − p u there (0: a pure inflow
+    /// velocity, as the reference).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub robin_p: f64,
+    /// Stagnation pressure p0 in Pa, in Bernoulli's p = p0 − ½ρ|v|² (the default makes
+    /// p = 101325 Pa where |v| = 2.5 m/s).
+    #[arg(long, default_value_t = 101_328.828_1, value_name = "PA")]
+    pub p0: f64,
+    /// Density ρ in kg/m³, in p = p0 − ½ρ|v|² (default: air).
+    #[arg(long, default_value_t = 1.225, value_name = "KG_PER_M3")]
+    pub rho: f64,
+    /// CG stops when ‖b − Ku‖ ≤ rtol ‖b‖.
+    #[arg(long, default_value_t = 1e-8)]
+    pub rtol: f64,
+    /// CG iteration limit.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_iter: usize,
+    /// Inlet: the name of a boundary group of the mesh (a Gmsh physical curve), or xmin, xmax,
+    /// ymin, ymax (the nodes within --bc-tol of that side of the bounding box). Default: the
+    /// group `inlet` if the mesh has one, else xmin.
+    #[arg(long, value_name = "SPEC")]
+    pub inlet: Option<String>,
+    /// Outlet (u = 0): a group name or xmin, xmax, ymin, ymax. Default: the group `outlet`
+    /// if the mesh has one, else xmax.
+    #[arg(long, value_name = "SPEC")]
+    pub outlet: Option<String>,
+    /// Tolerance of the coordinate rules, in metres.
+    #[arg(long, default_value_t = 1e-9)]
+    pub bc_tol: f64,
+    /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// The most worker threads potflow starts.
+const MAX_THREADS: usize = 1024;
+
+/// Checks that `v` lies in `[lo, hi]` and is finite; the message names the option.
+fn in_range(name: &str, v: f64, lo: f64, hi: f64, what: &str) -> Result<()> {
+    if !(v.is_finite() && v >= lo && v <= hi) {
+        bail!("{name} must be {what}, got {v}");
+    }
+    Ok(())
+}
+
+impl ProblemArgs {
+    /// The solve options, every value range-checked with the option's name in the message.
+    pub fn options(&self) -> Result<SolveOptions> {
+        in_range("--rtol", self.rtol, 1e-16, 0.5, "between 1e-16 and 0.5")?;
+        in_range(
+            "--bc-tol",
+            self.bc_tol,
+            f64::MIN_POSITIVE,
+            1e300,
+            "a positive length",
+        )?;
+        in_range(
+            "--inlet-velocity",
+            self.inlet_velocity.abs(),
+            1e-200,
+            1e100,
+            "a non-zero velocity with |v| between 1e-200 and 1e100 m/s",
+        )?;
+        in_range(
+            "--robin-p",
+            self.robin_p,
+            0.0,
+            1e100,
+            "between 0 and 1e100 (a negative p makes the system indefinite)",
+        )?;
+        in_range(
+            "--p0",
+            self.p0.abs(),
+            0.0,
+            1e100,
+            "a finite pressure with |p0| ≤ 1e100 Pa",
+        )?;
+        in_range(
+            "--rho",
+            self.rho,
+            1e-100,
+            1e100,
+            "a positive density up to 1e100 kg/m³",
+        )?;
+        if self.max_iter == 0 {
+            bail!("--max-iter must be at least 1");
+        }
+        let spec = |s: &Option<String>| s.as_deref().map(boundary_spec);
+        let (inlet, outlet) = (spec(&self.inlet), spec(&self.outlet));
+        if inlet.is_some() && inlet == outlet {
+            bail!(
+                "--inlet and --outlet are both {}",
+                self.inlet.as_deref().unwrap_or_default()
+            );
+        }
+        Ok(SolveOptions {
+            inlet,
+            outlet,
+            solver: match self.solver {
+                SolverArg::Amg => SolverKind::Amg,
+                SolverArg::Jacobi => SolverKind::Jacobi,
+            },
+            inlet_velocity: self.inlet_velocity,
+            robin_p: self.robin_p,
+            pressure: PressureModel {
+                p0: self.p0,
+                rho: self.rho,
+            },
+            cg: CgOptions {
+                rtol: self.rtol,
+                max_iter: self.max_iter,
+            },
+            bc_tol: self.bc_tol,
+        })
+    }
+
+    /// The worker pool and its size.
+    pub fn pool(&self) -> Result<(rayon::ThreadPool, usize)> {
+        worker_pool(self.threads)
+    }
+}
+
+/// A rayon pool of `threads` workers (default: all cores).
+pub fn worker_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)> {
+    let threads = threads.unwrap_or_else(rayon::current_num_threads);
+    if !(1..=MAX_THREADS).contains(&threads) {
+        bail!("--threads must be between 1 and {MAX_THREADS}, got {threads}");
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .with_context(|| format!("--threads {threads}: cannot start the worker threads"))?;
+    Ok((pool, threads))
+}
+
+/// `--inlet` / `--outlet` text as a spec (any text that is not a coordinate rule names a group).
+pub fn boundary_spec(text: &str) -> BoundarySpec {
+    match text.parse() {
+        Ok(spec) => spec,
+        Err(never) => match never {},
+    }
+}
+
+/// The mesh named on the command line, or the built-in venturi case.
+pub fn load_mesh(spec: Option<&str>) -> Result<Mesh> {
+    Ok(match spec {
+        Some(spec) => potflow::mesh::load(spec)?,
+        None => generate::default_case(),
+    })
+}
+
+/// Creates an output directory (and its parents).
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the output directory", dir.display()))
+}
+
+/// A progress spinner on stderr when it is a terminal; hidden when piped or quiet.
+pub fn progress_bar(quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar
+}

@@ -1,0 +1,267 @@
+//! `potflow solve`: read a mesh, solve, print the summary, write the outputs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use potflow::output::{hdf5::write_results, report::Report, write_atomically};
+use potflow::solve::{self, Kernels, Outcome};
+
+use super::options::{create_dir, gpu_for, load_mesh, progress_bar, Backend, GpuArgs, ProblemArgs};
+
+#[derive(Debug, Args, Default)]
+pub struct SolveArgs {
+    /// A Gmsh MSH 4.1 file (ASCII or binary), a file in the reference HDF5 layout (x, y,
+    /// quad8), or GEOMETRY:NODES for a generated mesh (see `potflow generate --list`; e.g.
+    /// venturi:800000). Default: the venturi of about 50k nodes.
+    pub mesh: Option<String>,
+    /// Where the element kernels run.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    #[command(flatten)]
+    pub gpu: GpuArgs,
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the results (reference HDF5 layout plus u, vel, abs_vel, pressure) here.
+    #[arg(long, value_name = "FILE.h5")]
+    pub output: Option<PathBuf>,
+    /// Write the results for ParaView (VTK XML, quadratic quads) here.
+    #[arg(long, value_name = "FILE.vtu")]
+    pub vtu: Option<PathBuf>,
+    /// Write velocity.png, potential.png and pressure.png into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub png: Option<PathBuf>,
+    /// Width of the PNG plots in pixels.
+    #[arg(long, default_value_t = 1600, value_name = "PIXELS")]
+    pub png_width: usize,
+    /// Write everything into DIR: report.json, results.h5, result.vtu and the plots. With no
+    /// output option at all, potflow writes everything into ./potflow-out.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Where each output of a solve goes.
+#[derive(Debug, Default)]
+struct OutputPlan {
+    json: Vec<PathBuf>,
+    results: Vec<PathBuf>,
+    vtu: Vec<PathBuf>,
+    png: Vec<PathBuf>,
+    /// The directory written as a whole, to tell the user.
+    dir: Option<PathBuf>,
+}
+
+impl SolveArgs {
+    fn output_plan(&self) -> Result<OutputPlan> {
+        let mut plan = OutputPlan {
+            json: self.json.iter().cloned().collect(),
+            results: self.output.iter().cloned().collect(),
+            vtu: self.vtu.iter().cloned().collect(),
+            png: self.png.iter().cloned().collect(),
+            dir: None,
+        };
+        let nothing_asked = plan.json.is_empty()
+            && plan.results.is_empty()
+            && plan.vtu.is_empty()
+            && plan.png.is_empty();
+        let dir = match &self.out {
+            Some(d) => Some(d.clone()),
+            None if nothing_asked => Some(PathBuf::from("potflow-out")),
+            None => None,
+        };
+        if let Some(d) = dir {
+            plan.json.push(d.join("report.json"));
+            plan.results.push(d.join("results.h5"));
+            plan.vtu.push(d.join("result.vtu"));
+            plan.png.push(d.clone());
+            plan.dir = Some(d);
+        }
+        if self.png_width < 400 || self.png_width > 20_000 {
+            bail!(
+                "--png-width must be between 400 and 20000 pixels, got {}",
+                self.png_width
+            );
+        }
+        Ok(plan)
+    }
+}
+
+pub fn run(args: SolveArgs) -> Result<()> {
+    let opts = args.problem.options()?;
+    let outputs = args.output_plan()?;
+    let (pool, threads) = args.problem.pool()?;
+
+    // The mesh first: a mistyped name fails before any GPU work.
+    let read_start = Instant::now();
+    let mesh = load_mesh(args.mesh.as_deref())?;
+    let read_seconds = read_start.elapsed().as_secs_f64();
+
+    let (gpu, backend_reason) = gpu_for(args.backend, &args.gpu)?;
+    let kernels = match &gpu {
+        Some(ctx) => Kernels::Gpu {
+            ctx,
+            fallback: args.backend == Backend::Auto,
+        },
+        None => Kernels::Cpu,
+    };
+
+    let bar = progress_bar(
+        args.quiet,
+        "{spinner} CG {pos} iterations, relative residual {msg} ({elapsed})",
+    );
+    let mut progress = |it: usize, res: f64| {
+        if it % 16 == 0 {
+            bar.set_position(it as u64);
+            bar.set_message(format!("{res:.2e}"));
+        }
+    };
+    let mut outcome =
+        pool.install(|| solve::run(&mesh, &opts, kernels, read_seconds, &mut progress))?;
+    bar.finish_and_clear();
+    outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
+
+    let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
+    report.backend_reason = backend_reason;
+    if let Some(dir) = &outputs.dir {
+        create_dir(dir)?;
+    }
+    // The report is written even when CG did not converge (it says so); the results are not.
+    for path in &outputs.json {
+        write_atomically(path, report.to_json().as_bytes())?;
+    }
+    if !args.quiet {
+        print_summary(&report, &outcome);
+    }
+    outcome.ensure_converged(opts.cg.rtol)?;
+    for path in &outputs.results {
+        write_results(path, &mesh, &outcome, &opts)?;
+    }
+    for path in &outputs.vtu {
+        potflow::output::vtu::write_vtu(path, &mesh, &outcome)?;
+    }
+    let case = args
+        .mesh
+        .as_deref()
+        .map(|m| {
+            Path::new(m)
+                .file_name()
+                .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| mesh.source.clone());
+    for dir in &outputs.png {
+        create_dir(dir)?;
+        let start = Instant::now();
+        potflow::output::png::write_all(dir, &case, &mesh, &outcome, args.png_width)?;
+        log::info!("plots written in {:.3} s", start.elapsed().as_secs_f64());
+    }
+    if let (Some(dir), false) = (&outputs.dir, args.quiet) {
+        println!(
+            "\n  outputs   {}/ (report.json, results.h5, result.vtu, velocity.png, potential.png, pressure.png)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn print_summary(r: &Report, o: &Outcome) {
+    let m = &r.mesh;
+    println!("potflow {}: {}", r.potflow_version, m.path);
+    println!(
+        "  mesh      {} nodes ({} unused), {} elements ({} reoriented), {} nonzeros",
+        m.nodes, m.unused_nodes, m.elements, m.reoriented_elements, m.nnz
+    );
+    match &r.gpu {
+        Some(g) => println!(
+            "  backend   gpu: {} ({}{}, {}), {} host threads{} [{}]",
+            g.adapter,
+            g.backend,
+            if g.software_device {
+                ", software device"
+            } else {
+                ""
+            },
+            g.precision,
+            r.threads,
+            g.fallback
+                .as_ref()
+                .map(|f| format!("; fell back to the CPU in {f}"))
+                .unwrap_or_default(),
+            r.backend_reason
+        ),
+        None => println!(
+            "  backend   cpu ({} threads) [{}]",
+            r.threads, r.backend_reason
+        ),
+    }
+    println!(
+        "  solver    {}-CG{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
+        r.solver.name,
+        match r.solver.operator_complexity {
+            Some(oc) => format!(
+                " ({} levels, operator complexity {oc:.2})",
+                r.solver.levels.len()
+            ),
+            None => String::new(),
+        },
+        r.solver.iterations,
+        r.solver.relative_residual,
+        r.solver.rtol,
+        if r.solver.converged {
+            ""
+        } else {
+            "  NOT CONVERGED"
+        }
+    );
+    let b = &o.boundary;
+    println!(
+        "  inlet     {}: {} nodes, {} edges; inflow {:.6} m²/s",
+        b.inlet, b.inlet_nodes, b.inlet_edges, b.inflow
+    );
+    println!(
+        "  outlet    {}: {} nodes; outflow {:.6} m²/s",
+        b.outlet, b.outlet_nodes, b.outflow
+    );
+    let s = &r.solution;
+    println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
+    println!(
+        "  |v|       {:.6} .. {:.6} m/s",
+        s.abs_vel_min, s.abs_vel_max
+    );
+    println!(
+        "  pressure  {:.4} .. {:.4} Pa",
+        s.pressure_min, s.pressure_max
+    );
+    let t = &r.timings;
+    println!();
+    println!("  stage      seconds");
+    for (name, v) in [
+        ("load", t.load),
+        ("assemble", t.assemble),
+        ("bc", t.bc),
+        ("solve", t.solve),
+        ("post", t.post),
+        ("total", t.total),
+    ] {
+        println!("  {name:<9} {v:>8.3}");
+        if name == "solve" {
+            println!(
+                "    setup   {:>8.3}\n    iterate {:>8.3}",
+                r.solver.setup_seconds, r.solver.iterate_seconds
+            );
+        }
+    }
+    if r.gpu.is_some() {
+        println!(
+            "  gpu_setup {:>8.3}  (device, shaders, pipelines: once per process, not in total)",
+            t.gpu_setup
+        );
+    }
+}
