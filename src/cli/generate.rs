@@ -8,7 +8,10 @@ use clap::Args;
 use potflow::mesh::{generate, PreparedMesh};
 
 #[derive(Debug, Args)]
-#[command(arg_required_else_help = true)]
+#[command(
+    arg_required_else_help = true,
+    override_usage = "potflow generate GEOMETRY [--nodes N] -o FILE.msh|FILE.h5\n       potflow generate --list"
+)]
 pub struct GenerateArgs {
     /// The geometry: channel, venturi, backward_step, elbow_90, s_bend, t_junction, y_tube,
     /// channel_with_cylinder (see --list).
