@@ -218,8 +218,8 @@ impl Boundary {
     }
 }
 
-/// Adds the Robin terms of `edges` into the matrix values and the right-hand side; returns
-/// the total flux `Σ Pₑ` put in.
+/// Adds the Robin terms of `edges` into the matrix values and the right-hand side (the inflow
+/// they carry, which depends on u when p > 0, is [`robin_inflow`]).
 pub fn apply_robin(
     mesh: &PreparedMesh,
     pattern: &CsrPattern,
@@ -228,15 +228,13 @@ pub fn apply_robin(
     edges: &[[u32; 3]],
     p: f64,
     gamma: f64,
-) -> f64 {
-    let mut total = 0.0;
+) {
     let values = a.data_mut();
     for edge in edges {
         let xy = edge.map(|k| mesh.xy[k as usize]);
         let (h, f) = robin_edge(&xy, p, gamma);
         for r in 0..3 {
             b[edge[r] as usize] += f[r];
-            total += f[r];
             if p != 0.0 {
                 for c in 0..3 {
                     // Edge nodes share an element, so the pattern has every pair.
@@ -247,7 +245,20 @@ pub fn apply_robin(
             }
         }
     }
-    total
+}
+
+/// The volume inflow through the Robin edges once u is known: `Σₑ 1ᵀ(Pₑ − Hₑ uₑ)`, the
+/// integral of ∂u/∂n = γ − p u over the inlet (per unit depth). With p = 0 it is `Σ Pₑ`.
+pub fn robin_inflow(mesh: &PreparedMesh, edges: &[[u32; 3]], p: f64, gamma: f64, u: &[f64]) -> f64 {
+    edges
+        .iter()
+        .map(|edge| {
+            let (h, f) = robin_edge(&edge.map(|k| mesh.xy[k as usize]), p, gamma);
+            (0..3)
+                .map(|r| f[r] - (0..3).map(|c| h[r][c] * u[edge[c] as usize]).sum::<f64>())
+                .sum::<f64>()
+        })
+        .sum()
 }
 
 /// What elimination removed from the Dirichlet rows, kept to compute the boundary reaction

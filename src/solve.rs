@@ -199,7 +199,7 @@ pub struct BoundaryReport {
     pub inlet_nodes: usize,
     pub inlet_edges: usize,
     pub outlet_nodes: usize,
-    /// Flux put in through the inlet: Σ Pₑ.
+    /// Flux entering through the inlet: Σ Pₑ, less Σ Hₑ u with a Robin term.
     pub inflow: f64,
     /// Flux leaving through the outlet: the Dirichlet reaction.
     pub outflow: f64,
@@ -338,7 +338,7 @@ pub fn run(
     t.assemble = seconds(stage);
 
     let stage = Instant::now();
-    let inflow = bc::apply_robin(
+    bc::apply_robin(
         &prepared,
         &sys.pattern,
         &mut sys.matrix,
@@ -379,6 +379,13 @@ pub fn run(
         |gpu| gpu.velocity(&prepared, &u, opts.pressure),
         || velocity_cpu(&prepared, &u, opts.pressure),
     )?;
+    let inflow = bc::robin_inflow(
+        &prepared,
+        &boundary.inlet_edges,
+        opts.robin_p,
+        opts.inlet_velocity,
+        &u,
+    );
     let outflow = dirichlet.outflow(&u, &load);
     let u_input = prepared.to_input_order(&u);
     t.post = seconds(stage);

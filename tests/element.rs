@@ -1,5 +1,7 @@
 //! Verification ladder, first rungs: shape-function identities and the element matrices
-//! against closed forms.
+//! against closed forms and against an independent implementation.
+
+mod common;
 
 use potflow::element::*;
 
@@ -115,22 +117,161 @@ fn rectangle_stiffness_matches_closed_form() {
     }
 }
 
-#[test]
-fn stiffness_is_symmetric_with_zero_row_sums() {
-    // A curved, distorted element: symmetry and constants in the null space hold regardless.
-    let mut xy = rectangle(1.0, 1.0, 0.0, 0.0);
-    xy[2] = [1.2, 1.1];
-    xy[5] = [1.15, 0.5];
-    xy[6] = [0.55, 1.12];
-    let k = stiffness_element(&xy);
-    let scale = k.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    for i in 0..8 {
-        let row: f64 = (0..8).map(|j| k[8 * i + j]).sum();
-        assert!(row.abs() < 1e-13 * scale, "row {i} sums to {row}");
-        for j in 0..8 {
-            assert!((k[8 * i + j] - k[8 * j + i]).abs() < 1e-14 * scale);
+// ---------------------------------------------------------------------------------------
+// An independent element: the serendipity derivatives written out from the textbook formulas,
+// Gauss-Legendre rules of any order found by Newton's method on Pₙ, and Kₑ = Σ w det J BᵀB.
+// It shares no code with src/element.rs, so a wrong weight, node, derivative or Jacobian there
+// shows up as a disagreement.
+
+/// Natural coordinates of the eight nodes, in the element's node order.
+const NATURAL: [[f64; 2]; 8] = [
+    [-1.0, -1.0],
+    [1.0, -1.0],
+    [1.0, 1.0],
+    [-1.0, 1.0],
+    [0.0, -1.0],
+    [1.0, 0.0],
+    [0.0, 1.0],
+    [-1.0, 0.0],
+];
+
+/// ∂N/∂ξ and ∂N/∂η of the eight serendipity functions:
+/// corners N = ¼(1+ξξᵢ)(1+ηηᵢ)(ξξᵢ+ηηᵢ−1), mid-sides N = ½(1−ξ²)(1+ηηᵢ) or ½(1+ξξᵢ)(1−η²).
+fn textbook_derivatives(xi: f64, eta: f64) -> [[f64; 2]; 8] {
+    NATURAL.map(|[a, b]| {
+        if a != 0.0 && b != 0.0 {
+            [
+                0.25 * a * (1.0 + eta * b) * (2.0 * xi * a + eta * b),
+                0.25 * b * (1.0 + xi * a) * (xi * a + 2.0 * eta * b),
+            ]
+        } else if a == 0.0 {
+            [-xi * (1.0 + eta * b), 0.5 * b * (1.0 - xi * xi)]
+        } else {
+            [0.5 * a * (1.0 - eta * eta), -eta * (1.0 + xi * a)]
         }
-        assert!(k[8 * i + i] > 0.0);
+    })
+}
+
+/// Legendre polynomial Pₙ(x) and its derivative.
+fn legendre(n: usize, x: f64) -> (f64, f64) {
+    let (mut p0, mut p1) = (1.0, x);
+    for k in 1..n {
+        let p2 = ((2 * k + 1) as f64 * x * p1 - k as f64 * p0) / (k + 1) as f64;
+        p0 = p1;
+        p1 = p2;
+    }
+    (p1, n as f64 * (x * p1 - p0) / (x * x - 1.0))
+}
+
+/// The n-point Gauss-Legendre rule on [−1, 1].
+fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
+    (0..n)
+        .map(|i| {
+            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+            for _ in 0..100 {
+                let (p, dp) = legendre(n, x);
+                x -= p / dp;
+            }
+            let (_, dp) = legendre(n, x);
+            (x, 2.0 / ((1.0 - x * x) * dp * dp))
+        })
+        .collect()
+}
+
+/// Kₑ = ∫ BᵀB dΩ by the n×n Gauss-Legendre rule, row-major 8×8.
+fn independent_stiffness(xy: &[[f64; 2]; NODES], n: usize) -> [f64; 64] {
+    let rule = gauss_legendre(n);
+    let mut k = [0.0; 64];
+    for &(xi, wi) in &rule {
+        for &(eta, wj) in &rule {
+            let d = textbook_derivatives(xi, eta);
+            let (mut j11, mut j12, mut j21, mut j22) = (0.0, 0.0, 0.0, 0.0);
+            for a in 0..8 {
+                j11 += d[a][0] * xy[a][0];
+                j12 += d[a][0] * xy[a][1];
+                j21 += d[a][1] * xy[a][0];
+                j22 += d[a][1] * xy[a][1];
+            }
+            let det = j11 * j22 - j12 * j21;
+            // [∂N/∂x, ∂N/∂y] = J⁻¹ [∂N/∂ξ, ∂N/∂η], J = [[∂x/∂ξ, ∂y/∂ξ], [∂x/∂η, ∂y/∂η]].
+            let grad = d.map(|[dxi, deta]| {
+                [(j22 * dxi - j12 * deta) / det, (-j21 * dxi + j11 * deta) / det]
+            });
+            for a in 0..8 {
+                for b in 0..8 {
+                    k[8 * a + b] += wi * wj * det * (grad[a][0] * grad[b][0] + grad[a][1] * grad[b][1]);
+                }
+            }
+        }
+    }
+    k
+}
+
+/// max |a − b| / max |b| over the 64 entries.
+fn matrix_rel_diff(a: &[f64], b: &[f64]) -> f64 {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// A parallelogram: the unit square mapped by x = c + A ξ (det A > 0), mid-edge nodes at the
+/// midpoints. Its Jacobian is constant, so the integrand is a polynomial of degree ≤ 4 in each
+/// of ξ and η, which 3-point Gauss integrates exactly.
+fn parallelogram(a: [[f64; 2]; 2], c: [f64; 2]) -> [[f64; 2]; NODES] {
+    NATURAL.map(|[xi, eta]| {
+        [
+            c[0] + a[0][0] * xi + a[0][1] * eta,
+            c[1] + a[1][0] * xi + a[1][1] * eta,
+        ]
+    })
+}
+
+#[test]
+fn parallelogram_stiffness_agrees_with_an_independent_high_order_quadrature() {
+    let mut rng = common::Rng::new(17);
+    for case in 0..50 {
+        let mut a = [[0.0; 2]; 2];
+        loop {
+            for row in a.iter_mut() {
+                for v in row.iter_mut() {
+                    *v = 2.0 * rng.symmetric();
+                }
+            }
+            let det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+            if det > 0.1 {
+                break;
+            }
+        }
+        let xy = parallelogram(a, [100.0 * rng.symmetric(), 100.0 * rng.symmetric()]);
+        let d = matrix_rel_diff(&stiffness_element(&xy), &independent_stiffness(&xy, 6));
+        assert!(d < 1e-12, "parallelogram {case} {a:?}: differs by {d:e}");
+    }
+}
+
+#[test]
+fn distorted_and_curved_stiffness_agrees_with_an_independent_implementation() {
+    // Straight-sided trapezoids and elements with curved sides: the integrand is rational, so
+    // the same 3×3 rule computed independently must agree to round-off, and a 10×10 rule
+    // shows how far the 3×3 rule is from the exact integral on such elements.
+    let mut rng = common::Rng::new(29);
+    for case in 0..50 {
+        let mut xy = rectangle(1.0 + rng.symmetric().abs(), 1.0, 3.0, -2.0);
+        for corner in 1..4 {
+            xy[corner][0] += 0.25 * rng.symmetric();
+            xy[corner][1] += 0.25 * rng.symmetric();
+        }
+        for (mid, (p, q)) in [(4, (0, 1)), (5, (1, 2)), (6, (2, 3)), (7, (3, 0))] {
+            xy[mid] = [0.5 * (xy[p][0] + xy[q][0]), 0.5 * (xy[p][1] + xy[q][1])];
+            if case % 2 == 1 {
+                // Curved sides: move the mid-edge node off the chord.
+                xy[mid][0] += 0.08 * rng.symmetric();
+                xy[mid][1] += 0.08 * rng.symmetric();
+            }
+        }
+        let k = stiffness_element(&xy);
+        let same_rule = matrix_rel_diff(&k, &independent_stiffness(&xy, 3));
+        let exact = matrix_rel_diff(&k, &independent_stiffness(&xy, 10));
+        assert!(same_rule < 1e-12, "element {case}: 3×3 rules differ by {same_rule:e}");
+        assert!(exact < 2e-2, "element {case}: 3×3 is {exact:e} from the 10×10 integral");
     }
 }
 

@@ -50,6 +50,57 @@ fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
     assert!((out.boundary.outflow - g).abs() < 1e-10);
 }
 
+#[test]
+fn robin_inlet_gives_the_exact_solution_and_a_balanced_report() {
+    // With ∂u/∂n = γ − p u on the inlet (x = 0), u = 0 at x = L and walls elsewhere, the
+    // solution is linear: u = a (L − x) with a = γ / (1 + p L). The flux through the inlet is
+    // a × height, not γ × height: the report's inflow must account for the Robin term.
+    let (length, gamma, p) = (3.0, 2.5, 1.0);
+    let a = gamma / (1.0 + p * length);
+    let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 8);
+    let opts = SolveOptions {
+        robin_p: p,
+        ..tight()
+    };
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    for (i, &u) in out.u.iter().enumerate() {
+        let exact = a * (length - mesh.x[i]);
+        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+    }
+    let b = &out.boundary;
+    assert!(
+        (b.inflow - a).abs() < 1e-10 && (b.outflow - a).abs() < 1e-10,
+        "inflow {}, outflow {}, exact {a}",
+        b.inflow,
+        b.outflow
+    );
+}
+
+#[test]
+fn inlet_and_outlet_on_ymin_and_ymax() {
+    // The distorted channel turned on its side (x and y swapped): inflow through y = 0, u = 0
+    // at y = L, so u = γ (L − y) and v = (0, γ).
+    let (length, g) = (3.0, 2.5);
+    let mut mesh = distorted_channel(12, 5, length, 1.0, 0.3, 9);
+    std::mem::swap(&mut mesh.x, &mut mesh.y);
+    let opts = SolveOptions {
+        inlet: Some(potflow::bc::BoundarySpec::YMin),
+        outlet: Some(potflow::bc::BoundarySpec::YMax),
+        ..tight()
+    };
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    for (i, &u) in out.u.iter().enumerate() {
+        let exact = g * (length - mesh.y[i]);
+        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+    }
+    for (e, v) in out.fields.vel.iter().enumerate() {
+        assert!(v[0].abs() < 1e-10 && (v[1] - g).abs() < 1e-10, "element {e}: v = {v:?}");
+    }
+    assert_eq!(out.boundary.inlet, "ymin");
+    assert!((out.boundary.inflow - g).abs() < 1e-12);
+    assert!((out.boundary.outflow - g).abs() < 1e-10);
+}
+
 /// L2 errors of u and of grad u against `exact` (value, gradient), by 3×3 Gauss.
 fn l2_errors(
     mesh: &PreparedMesh,
@@ -156,7 +207,10 @@ fn serial_and_parallel_assembly_give_identical_matrices() {
 }
 
 #[test]
-fn assembled_matrix_is_symmetric_with_zero_row_sums() {
+fn scatter_keeps_the_assembled_matrix_symmetric_with_zero_row_sums() {
+    // Each element matrix is symmetric with zero row sums by construction; this checks the
+    // CSR pattern and the slot scatter, which would break both by misplacing or dropping a
+    // slot.
     let mesh = PreparedMesh::prepare(&distorted_channel(10, 6, 2.0, 1.0, 0.3, 3)).unwrap();
     let a = assemble(&mesh).matrix;
     let dense = a.to_dense();
