@@ -144,14 +144,6 @@ pub enum Kernels<'a> {
 }
 
 impl Kernels<'_> {
-    /// "cpu" or "gpu".
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kernels::Cpu => "cpu",
-            Kernels::Gpu { .. } => "gpu",
-        }
-    }
-
     /// Runs `gpu` on the GPU, or `cpu` on the CPU; records a fallback in `fell_back`.
     fn run<T>(
         &self,
@@ -295,6 +287,54 @@ pub fn solve_dirichlet(
     Ok((u, outcome))
 }
 
+/// The `bc` stage: the inflow on the inlet edges, then u = 0 on the outlet by elimination.
+/// Returns the natural load (the right-hand side before elimination) and the eliminated rows,
+/// which give the outflow once u is known.
+fn apply_boundary_conditions(
+    mesh: &PreparedMesh,
+    boundary: &Boundary,
+    sys: &mut System,
+    opts: &SolveOptions,
+) -> (Vec<f64>, bc::DirichletRows) {
+    bc::apply_robin(
+        mesh,
+        &sys.pattern,
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.inlet_edges,
+        opts.robin_p,
+        opts.inlet_velocity,
+    );
+    let load = sys.rhs.clone();
+    let zeros = vec![0.0; boundary.outlet_nodes.len()];
+    let dirichlet = bc::apply_dirichlet(
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &boundary.outlet_nodes,
+        &zeros,
+    );
+    (load, dirichlet)
+}
+
+/// The linear system that [`run`] solves for `mesh` (CPU assembly, boundary conditions
+/// applied), for benchmarks and tests of the solver on the matrices potflow really solves.
+pub fn linear_system(mesh: &Mesh, opts: &SolveOptions) -> Result<(PreparedMesh, System)> {
+    let prepared = PreparedMesh::prepare(mesh)?;
+    let (inlet, outlet) = opts.boundary_specs(&mesh.groups);
+    let boundary = Boundary::from_specs(
+        &prepared,
+        &mesh.groups,
+        &inlet,
+        &outlet,
+        &mesh.source,
+        opts.bc_tol,
+    )?;
+    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)?;
+    let mut sys = assemble(&prepared);
+    apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
+    Ok((prepared, sys))
+}
+
 fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
@@ -338,23 +378,7 @@ pub fn run(
     t.assemble = seconds(stage);
 
     let stage = Instant::now();
-    bc::apply_robin(
-        &prepared,
-        &sys.pattern,
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.inlet_edges,
-        opts.robin_p,
-        opts.inlet_velocity,
-    );
-    let load = sys.rhs.clone();
-    let zeros = vec![0.0; boundary.outlet_nodes.len()];
-    let dirichlet = bc::apply_dirichlet(
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.outlet_nodes,
-        &zeros,
-    );
+    let (load, dirichlet) = apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
     t.bc = seconds(stage);
 
     let stage = Instant::now();

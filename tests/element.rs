@@ -195,22 +195,20 @@ fn independent_stiffness(xy: &[[f64; 2]; NODES], n: usize) -> [f64; 64] {
             let det = j11 * j22 - j12 * j21;
             // [∂N/∂x, ∂N/∂y] = J⁻¹ [∂N/∂ξ, ∂N/∂η], J = [[∂x/∂ξ, ∂y/∂ξ], [∂x/∂η, ∂y/∂η]].
             let grad = d.map(|[dxi, deta]| {
-                [(j22 * dxi - j12 * deta) / det, (-j21 * dxi + j11 * deta) / det]
+                [
+                    (j22 * dxi - j12 * deta) / det,
+                    (-j21 * dxi + j11 * deta) / det,
+                ]
             });
             for a in 0..8 {
                 for b in 0..8 {
-                    k[8 * a + b] += wi * wj * det * (grad[a][0] * grad[b][0] + grad[a][1] * grad[b][1]);
+                    k[8 * a + b] +=
+                        wi * wj * det * (grad[a][0] * grad[b][0] + grad[a][1] * grad[b][1]);
                 }
             }
         }
     }
     k
-}
-
-/// max |a − b| / max |b| over the 64 entries.
-fn matrix_rel_diff(a: &[f64], b: &[f64]) -> f64 {
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
 }
 
 /// A parallelogram: the unit square mapped by x = c + A ξ (det A > 0), mid-edge nodes at the
@@ -242,7 +240,7 @@ fn parallelogram_stiffness_agrees_with_an_independent_high_order_quadrature() {
             }
         }
         let xy = parallelogram(a, [100.0 * rng.symmetric(), 100.0 * rng.symmetric()]);
-        let d = matrix_rel_diff(&stiffness_element(&xy), &independent_stiffness(&xy, 6));
+        let d = common::max_rel_diff(&stiffness_element(&xy), &independent_stiffness(&xy, 6));
         assert!(d < 1e-12, "parallelogram {case} {a:?}: differs by {d:e}");
     }
 }
@@ -255,9 +253,9 @@ fn distorted_and_curved_stiffness_agrees_with_an_independent_implementation() {
     let mut rng = common::Rng::new(29);
     for case in 0..50 {
         let mut xy = rectangle(1.0 + rng.symmetric().abs(), 1.0, 3.0, -2.0);
-        for corner in 1..4 {
-            xy[corner][0] += 0.25 * rng.symmetric();
-            xy[corner][1] += 0.25 * rng.symmetric();
+        for corner in &mut xy[1..4] {
+            corner[0] += 0.25 * rng.symmetric();
+            corner[1] += 0.25 * rng.symmetric();
         }
         for (mid, (p, q)) in [(4, (0, 1)), (5, (1, 2)), (6, (2, 3)), (7, (3, 0))] {
             xy[mid] = [0.5 * (xy[p][0] + xy[q][0]), 0.5 * (xy[p][1] + xy[q][1])];
@@ -268,10 +266,16 @@ fn distorted_and_curved_stiffness_agrees_with_an_independent_implementation() {
             }
         }
         let k = stiffness_element(&xy);
-        let same_rule = matrix_rel_diff(&k, &independent_stiffness(&xy, 3));
-        let exact = matrix_rel_diff(&k, &independent_stiffness(&xy, 10));
-        assert!(same_rule < 1e-12, "element {case}: 3×3 rules differ by {same_rule:e}");
-        assert!(exact < 2e-2, "element {case}: 3×3 is {exact:e} from the 10×10 integral");
+        let same_rule = common::max_rel_diff(&k, &independent_stiffness(&xy, 3));
+        let exact = common::max_rel_diff(&k, &independent_stiffness(&xy, 10));
+        assert!(
+            same_rule < 1e-12,
+            "element {case}: 3×3 rules differ by {same_rule:e}"
+        );
+        assert!(
+            exact < 2e-2,
+            "element {case}: 3×3 is {exact:e} from the 10×10 integral"
+        );
     }
 }
 

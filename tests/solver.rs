@@ -4,33 +4,15 @@
 mod common;
 
 use common::{distorted_channel, max_rel_diff};
-use potflow::bc::{self, Boundary};
-use potflow::mesh::{generate, Mesh, PreparedMesh};
-use potflow::solve::{self, assemble, Kernels, SolveOptions, SolverKind};
+use potflow::mesh::{generate, Mesh};
+use potflow::solve::{self, Kernels, SolveOptions, SolverKind};
 use potflow::solver::{Amg, AmgOptions, CgOptions, Preconditioner};
 
-/// The assembled system with the reference's boundary conditions.
+/// The system potflow solves for `mesh` (default boundary conditions applied).
 fn system(mesh: &Mesh) -> potflow::solve::System {
-    let prepared = PreparedMesh::prepare(mesh).unwrap();
-    let boundary = Boundary::by_x_extremes(&prepared, "test", 1e-9).unwrap();
-    let mut sys = assemble(&prepared);
-    bc::apply_robin(
-        &prepared,
-        &sys.pattern,
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.inlet_edges,
-        0.0,
-        2.5,
-    );
-    let zeros = vec![0.0; boundary.outlet_nodes.len()];
-    bc::apply_dirichlet(
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.outlet_nodes,
-        &zeros,
-    );
-    sys
+    potflow::solve::linear_system(mesh, &SolveOptions::default())
+        .unwrap()
+        .1
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -59,6 +41,50 @@ fn amg_preconditioner_is_symmetric_and_positive() {
         );
         assert!(dot(&mx, &x) > 0.0, "<Mx,x> must be positive");
     }
+}
+
+#[test]
+fn stalled_coarsening_falls_back_to_a_smoothed_coarsest_level() {
+    // A tridiagonal matrix whose couplings are all weak (|aᵢⱼ| far below θ √(aᵢᵢ aⱼⱼ)) has no
+    // strong connections: aggregation stops at once with 3000 unknowns, above the dense
+    // limit. The coarsest level must then be smoothed, not factorised (3000² doubles and
+    // 9·10⁹ flops), and the preconditioner must stay symmetric and make CG converge.
+    let n = 3000;
+    let mut tri = sprs::TriMatI::<f64, u32>::new((n, n));
+    for i in 0..n {
+        tri.add_triplet(i, i, 1.0 + (i % 7) as f64);
+        if i + 1 < n {
+            tri.add_triplet(i, i + 1, -1e-3);
+            tri.add_triplet(i + 1, i, -1e-3);
+        }
+    }
+    let a: potflow::assembly::Matrix = tri.to_csr();
+    let amg = Amg::new(&a, AmgOptions::default()).unwrap();
+    assert!(n > potflow::solver::amg::MAX_DENSE_COARSE);
+    assert_eq!(amg.sizes, vec![n], "no coarse level can be built");
+    assert!(!amg.coarsest_is_exact());
+    let mut rng = common::Rng::new(5);
+    let x: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+    let y: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+    let (mut mx, mut my) = (vec![0.0; n], vec![0.0; n]);
+    amg.apply(&x, &mut mx);
+    amg.apply(&y, &mut my);
+    let (p, q) = (dot(&mx, &y), dot(&x, &my));
+    assert!((p - q).abs() < 1e-12 * p.abs().max(q.abs()), "{p} vs {q}");
+    let b: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+    let mut u = vec![0.0; n];
+    let out = potflow::solver::cg(
+        &a,
+        &b,
+        &mut u,
+        &amg,
+        CgOptions {
+            rtol: 1e-10,
+            max_iter: 100,
+        },
+        &mut |_, _| {},
+    );
+    assert!(out.converged && out.iterations < 20, "{out:?}");
 }
 
 #[test]

@@ -65,7 +65,10 @@ fn robin_inlet_gives_the_exact_solution_and_a_balanced_report() {
     let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
         let exact = a * (length - mesh.x[i]);
-        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+        assert!(
+            (u - exact).abs() < 1e-10,
+            "node {i}: u = {u}, exact {exact}"
+        );
     }
     let b = &out.boundary;
     assert!(
@@ -91,10 +94,16 @@ fn inlet_and_outlet_on_ymin_and_ymax() {
     let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
         let exact = g * (length - mesh.y[i]);
-        assert!((u - exact).abs() < 1e-10, "node {i}: u = {u}, exact {exact}");
+        assert!(
+            (u - exact).abs() < 1e-10,
+            "node {i}: u = {u}, exact {exact}"
+        );
     }
     for (e, v) in out.fields.vel.iter().enumerate() {
-        assert!(v[0].abs() < 1e-10 && (v[1] - g).abs() < 1e-10, "element {e}: v = {v:?}");
+        assert!(
+            v[0].abs() < 1e-10 && (v[1] - g).abs() < 1e-10,
+            "element {e}: v = {v:?}"
+        );
     }
     assert_eq!(out.boundary.inlet, "ymin");
     assert!((out.boundary.inflow - g).abs() < 1e-12);

@@ -35,8 +35,3 @@ pub fn stiffness_slots(mesh: &PreparedMesh) -> Vec<f64> {
         .for_each(|(e, out)| out.copy_from_slice(&stiffness_element(&mesh.element_xy(e))));
     slots
 }
-
-/// Assembles the global stiffness matrix on the CPU: kernel, then scatter.
-pub fn assemble_cpu(mesh: &PreparedMesh, pattern: &CsrPattern) -> Matrix {
-    pattern.matrix(pattern.scatter(&stiffness_slots(mesh)))
-}

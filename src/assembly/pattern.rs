@@ -156,24 +156,9 @@ impl CsrPattern {
         }
     }
 
-    /// Number of rows (= columns).
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.indices.len()
-    }
-
-    /// Row pointer array.
-    pub fn indptr(&self) -> &[u32] {
-        &self.indptr
-    }
-
-    /// Column indices.
-    pub fn indices(&self) -> &[u32] {
-        &self.indices
     }
 
     /// Position of entry (row, col) in the value array, if the pattern has it.

@@ -118,7 +118,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
         "{spinner} CG {pos} iterations, relative residual {msg} ({elapsed})",
     );
     let mut progress = |it: usize, res: f64| {
-        if it % 16 == 0 {
+        if it.is_multiple_of(16) {
             bar.set_position(it as u64);
             bar.set_message(format!("{res:.2e}"));
         }

@@ -97,6 +97,18 @@ fn sorted_adapters() -> Vec<wgpu::Adapter> {
     adapters
 }
 
+/// The most elements one dispatch can take: the largest per-element binding (64 slot values,
+/// or 64 u32 indices, never larger) must fit the storage binding limit, and one invocation
+/// per element in workgroups of 64 must fit the workgroup count limit.
+fn device_chunk_limit(limits: &wgpu::Limits, precision: Precision) -> usize {
+    let max_binding = limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size);
+    let by_binding = (max_binding / (64 * precision.bytes() as u64)) as usize;
+    let by_workgroups = limits.max_compute_workgroups_per_dimension as usize * 64;
+    by_binding.min(by_workgroups).max(1)
+}
+
 /// Device, queue, pipelines and buffers, built once and reused for every dispatch.
 pub struct GpuContext {
     pub(crate) info: wgpu::AdapterInfo,
@@ -106,6 +118,8 @@ pub struct GpuContext {
     pub(crate) pipelines: HashMap<&'static str, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>,
     pub(crate) chunk_elements: usize,
     pub(crate) max_binding: u64,
+    /// The most elements one dispatch may take on this device ([`device_chunk_limit`]).
+    pub(crate) max_chunk_elements: usize,
     buffers: Mutex<HashMap<&'static str, wgpu::Buffer>>,
     /// Held for a whole kernel call: the reusable buffers serve one call at a time.
     pub(crate) in_use: Mutex<()>,
@@ -224,13 +238,10 @@ impl GpuContext {
         }
 
         let max_binding = (limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
-        // Largest per-element binding: 64 slot values (or 64 u32 indices, never larger).
-        let by_binding = (max_binding / (64 * precision.bytes() as u64)) as usize;
-        let by_workgroups = limits.max_compute_workgroups_per_dimension as usize * 64;
-        let device_chunk = by_binding.min(by_workgroups).max(1);
+        let max_chunk_elements = device_chunk_limit(&limits, precision);
         let chunk_elements = choice
             .chunk_elements
-            .map_or(device_chunk, |c| c.clamp(1, device_chunk));
+            .map_or(max_chunk_elements, |c| c.clamp(1, max_chunk_elements));
         log::info!(
             "GPU: {} ({:?}, {}), {precision}, chunks of {chunk_elements} elements",
             info.name,
@@ -245,6 +256,7 @@ impl GpuContext {
             pipelines,
             chunk_elements,
             max_binding,
+            max_chunk_elements,
             buffers: Mutex::new(HashMap::new()),
             in_use: Mutex::new(()),
             lost,

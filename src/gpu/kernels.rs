@@ -27,9 +27,7 @@ pub struct CooSlots {
 impl GpuContext {
     /// Forces the number of elements per dispatch (at most the device's own limit).
     pub fn set_chunk_elements(&mut self, n: usize) {
-        let p = self.precision.bytes() as u64;
-        let device_chunk = (self.max_binding / (64 * p)) as usize;
-        self.chunk_elements = n.clamp(1, device_chunk.max(1));
+        self.chunk_elements = n.clamp(1, self.max_chunk_elements);
     }
 
     fn upload(&self, name: &'static str, bytes: &[u8], usage: U) -> Result<wgpu::Buffer> {

@@ -59,18 +59,10 @@ struct Merger {
 impl Merger {
     /// A merger for points within the bounding box of `points`.
     fn new(points: &[[f64; 2]]) -> Self {
-        let (lo, hi) = points.iter().fold(
-            ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]),
-            |(lo, hi), p| {
-                (
-                    [lo[0].min(p[0]), lo[1].min(p[1])],
-                    [hi[0].max(p[0]), hi[1].max(p[1])],
-                )
-            },
-        );
+        let [x0, x1, y0, y1] = super::bounding_box(points.iter().copied());
         Merger {
-            lo,
-            tol: 1e-9 * (hi[0] - lo[0]).max(hi[1] - lo[1]),
+            lo: [x0, y0],
+            tol: 1e-9 * (x1 - x0).max(y1 - y0),
             grid: HashMap::new(),
             points: Vec::new(),
         }

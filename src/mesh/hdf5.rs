@@ -16,7 +16,13 @@ use crate::error::{Error, Result};
 /// Reads a mesh in the reference layout. Index range and geometry are checked later by
 /// [`super::prepare`]; this checks presence, types and shapes.
 pub fn read_mesh(path: &Path) -> Result<Mesh> {
-    let file = open(path)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_mesh_bytes(path, bytes)
+}
+
+/// Reads a mesh in the reference layout from the file's bytes; `path` names it in messages.
+pub fn read_mesh_bytes(path: &Path, bytes: Vec<u8>) -> Result<Mesh> {
+    let file = from_bytes(path, bytes)?;
     let x = read_coordinates(&file, path, "x")?;
     let y = read_coordinates(&file, path, "y")?;
     if x.len() != y.len() {
@@ -39,19 +45,19 @@ pub fn read_mesh(path: &Path) -> Result<Mesh> {
 
 /// Opens an HDF5 file with errors that say whether it is missing or not HDF5 at all.
 pub fn open(path: &Path) -> Result<File> {
-    let mut head = [0u8; 8];
-    {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
-        if n < 8 || !hdf5_pure::is_hdf5_bytes(&head) {
-            return Err(Error::NotHdf5 {
-                path: path.into(),
-                reason: "no HDF5 signature at the start of the file".into(),
-            });
-        }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(path, bytes)
+}
+
+/// An HDF5 file from its bytes, read once; `path` names it in messages.
+fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<File> {
+    if bytes.len() < 8 || !hdf5_pure::is_hdf5_bytes(&bytes[..8]) {
+        return Err(Error::NotHdf5 {
+            path: path.into(),
+            reason: "no HDF5 signature at the start of the file".into(),
+        });
     }
-    File::open(path).map_err(|e| Error::NotHdf5 {
+    File::from_bytes(bytes).map_err(|e| Error::NotHdf5 {
         path: path.into(),
         reason: e.to_string(),
     })

@@ -44,19 +44,27 @@ pub fn load(spec: &str) -> Result<Mesh> {
 }
 
 /// Reads a mesh file: Gmsh MSH 4.1 (by content, whatever the extension) or the reference
-/// HDF5 layout.
+/// HDF5 layout. The file is read once, so a pipe (`/dev/stdin`) works too.
 pub fn read(path: &Path) -> Result<Mesh> {
-    let mut head = [0u8; 16];
-    let n = {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        f.read(&mut head).map_err(|e| Error::io(path, e))?
-    };
-    if gmsh::is_gmsh(&head[..n]) {
-        gmsh::read_gmsh(path)
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if gmsh::is_gmsh(&bytes) {
+        gmsh::read_gmsh_bytes(path, &bytes)
     } else {
-        hdf5::read_mesh(path)
+        hdf5::read_mesh_bytes(path, bytes)
     }
+}
+
+/// Bounding box `[xmin, xmax, ymin, ymax]` of `points` (infinite bounds for none).
+pub fn bounding_box(points: impl IntoIterator<Item = [f64; 2]>) -> [f64; 4] {
+    points.into_iter().fold(
+        [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |b, [x, y]| [b[0].min(x), b[1].max(x), b[2].min(y), b[3].max(y)],
+    )
 }
 
 /// Integer width of the element table in the file, kept so results are written back alike.

@@ -48,14 +48,8 @@ fn orientation(xy: &[[f64; 2]; NODES]) -> Orientation {
     let min = dets.iter().copied().fold(f64::INFINITY, f64::min);
     let max = dets.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     // det J is a quarter of a local area: compare it with the element's extent squared.
-    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for p in xy {
-        for d in 0..2 {
-            lo[d] = lo[d].min(p[d]);
-            hi[d] = hi[d].max(p[d]);
-        }
-    }
-    let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+    let [x0, x1, y0, y1] = super::bounding_box(xy.iter().copied());
+    let extent = (x1 - x0).max(y1 - y0);
     let tiny = 1e-12 * extent * extent;
     if min > tiny {
         Orientation::CounterClockwise
@@ -288,21 +282,6 @@ impl PreparedMesh {
 
     /// Bounding box `[xmin, xmax, ymin, ymax]` of the solver's nodes.
     pub fn bounding_box(&self) -> [f64; 4] {
-        self.xy.iter().fold(
-            [
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            ],
-            |b, p| {
-                [
-                    b[0].min(p[0]),
-                    b[1].max(p[0]),
-                    b[2].min(p[1]),
-                    b[3].max(p[1]),
-                ]
-            },
-        )
+        super::bounding_box(self.xy.iter().copied())
     }
 }

@@ -22,15 +22,8 @@ pub fn msh_text(mesh: &Mesh) -> String {
         let _ = writeln!(s, "1 {} \"{}\"", g + 1, group.name);
     }
     let _ = writeln!(s, "2 {} \"fluid\"\n$EndPhysicalNames", ng + 1);
-    let (x0, x1, y0, y1) = mesh.x.iter().zip(&mesh.y).fold(
-        (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ),
-        |b, (&x, &y)| (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y)),
-    );
+    let [x0, x1, y0, y1] =
+        crate::mesh::bounding_box(mesh.x.iter().zip(&mesh.y).map(|(&x, &y)| [x, y]));
     let _ = writeln!(s, "$Entities\n0 {ng} 1 0");
     for g in 0..ng {
         let _ = writeln!(s, "{} {x0} {y0} 0 {x1} {y1} 0 1 {} 0", g + 1, g + 1);

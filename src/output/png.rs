@@ -232,17 +232,11 @@ impl Layout {
 
 /// Bounding box of the nodes used by elements.
 fn mesh_bbox(mesh: &Mesh) -> [f64; 4] {
-    mesh.quad8.iter().flatten().fold(
-        [
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ],
-        |b, &k| {
-            let (x, y) = (mesh.x[k as usize], mesh.y[k as usize]);
-            [b[0].min(x), b[1].max(x), b[2].min(y), b[3].max(y)]
-        },
+    crate::mesh::bounding_box(
+        mesh.quad8
+            .iter()
+            .flatten()
+            .map(|&k| [mesh.x[k as usize], mesh.y[k as usize]]),
     )
 }
 

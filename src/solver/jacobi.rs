@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::Preconditioner;
+use super::{inverse_diagonal, Preconditioner};
 use crate::assembly::Matrix;
 
 /// z = r / diag(A).
@@ -12,15 +12,11 @@ pub struct Jacobi {
 }
 
 impl Jacobi {
-    /// Builds the preconditioner from A's diagonal (a zero diagonal entry is taken as 1).
+    /// Builds the preconditioner from A's diagonal ([`inverse_diagonal`]).
     pub fn new(a: &Matrix) -> Self {
-        let inv_diag = a
-            .diag()
-            .to_dense()
-            .iter()
-            .map(|&d| if d != 0.0 { 1.0 / d } else { 1.0 })
-            .collect();
-        Jacobi { inv_diag }
+        Jacobi {
+            inv_diag: inverse_diagonal(a),
+        }
     }
 }
 

@@ -179,14 +179,10 @@ pub fn asset_mesh(geometry: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("assets/meshes/{geometry}.msh"))
 }
 
-/// max |a − b| / max |b|.
+/// max |a − b| / max |b| ([`potflow::check::field_rel_diff`]), for slices of one length.
 pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
+    potflow::check::field_rel_diff(a.iter().copied(), b.iter().copied())
 }
 
 /// Runs the potflow binary with `args` and the extra environment `env`, logging off.

@@ -2,14 +2,14 @@
 //!
 //! The error after smoothing is `e ← q(D⁻¹A) e` with q the scaled Chebyshev polynomial that is
 //! smallest on [λmax/30, 1.1 λmax]: high-frequency error (large eigenvalues) is damped, the
-//! smooth rest is left to the coarse levels. λmax = ρ(D⁻¹A) comes from power iteration; the
-//! 1.1 margin covers its underestimate. A fixed polynomial is symmetric in the A inner product,
+//! smooth rest is left to the coarse levels. λmax = ρ(D⁻¹A) comes from a few Lanczos steps,
+//! which approach it from below; the 1.1 margin covers the gap. A fixed polynomial is symmetric in the A inner product,
 //! so pre- and post-smoothing with it keep the V-cycle symmetric.
 
 use rayon::prelude::*;
 
 use crate::assembly::Matrix;
-use crate::solver::spmv::spmv;
+use crate::solver::{inverse_diagonal, spmv::spmv};
 
 /// The smoother of one level.
 pub struct Chebyshev {
@@ -141,12 +141,7 @@ impl ChebyshevWork {
 impl Chebyshev {
     /// The smoother for `a` with `degree` SpMVs per application.
     pub fn new(a: &Matrix, degree: usize) -> Self {
-        let inv_diag: Vec<f64> = a
-            .diag()
-            .to_dense()
-            .iter()
-            .map(|&d| if d != 0.0 { 1.0 / d } else { 0.0 })
-            .collect();
+        let inv_diag = inverse_diagonal(a);
         let lambda_max = spectral_radius(a, &inv_diag, LANCZOS_STEPS);
         Chebyshev {
             inv_diag,

@@ -6,12 +6,15 @@
 //! strength   S = { (i, j) : |aᵢⱼ| ≥ θ √(|aᵢᵢ aⱼⱼ|) }, θ = 0.08 (symmetric)
 //! aggregate  group strongly connected nodes: a node and its free neighbours form an aggregate;
 //!            leftovers join a neighbouring aggregate; the rest form new ones
-//!            (nodes with no strong connection, e.g. Dirichlet rows, stay out: the smoother
-//!            solves them exactly)
+//!            (nodes with no strong connection, e.g. Dirichlet rows, stay out of every
+//!            aggregate: no coarse correction reaches them, only the smoother, and a
+//!            Dirichlet row is decoupled, so D⁻¹A is 1 there and the smoother damps it)
 //! tentative  T: the near-null space (constants) restricted to each aggregate, normalised
 //! smooth     P = (I − ω D⁻¹A) T,  ω = 4/(3 ρ(D⁻¹A))   (damped-Jacobi prolongator smoothing)
 //! coarsen    A_{l+1} = Pᵀ A_l P (Galerkin), until a few hundred unknowns remain
-//! coarsest   dense Cholesky factorisation
+//! coarsest   dense Cholesky factorisation, up to MAX_DENSE_COARSE unknowns; where
+//!            coarsening stalls above that (no strong connections left), a Chebyshev
+//!            polynomial of degree COARSE_SMOOTHER_DEGREE instead, with a warning
 //! ```
 //!
 //! Apply (one V-cycle, `z = M⁻¹ r`), on every level: Chebyshev pre-smoothing from z = 0,
@@ -38,6 +41,22 @@ use crate::assembly::Matrix;
 use crate::error::{Error, Result};
 pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
+
+/// The largest coarsest level that is factorised densely: n² doubles (32 MB) and n³/3 flops
+/// (a few seconds at most on one core).
+pub const MAX_DENSE_COARSE: usize = 2000;
+
+/// Degree of the Chebyshev polynomial that stands in for the coarsest solve above
+/// [`MAX_DENSE_COARSE`]. A fixed polynomial keeps the V-cycle symmetric positive definite.
+const COARSE_SMOOTHER_DEGREE: usize = 10;
+
+/// The coarsest level's solve.
+enum Coarsest {
+    /// Dense Cholesky: exact.
+    Dense(Cholesky),
+    /// A Chebyshev polynomial in D⁻¹A from zero: approximate, when coarsening stalled.
+    Smoother(Matrix, Chebyshev, Mutex<ChebyshevWork>),
+}
 
 /// Tuning of the hierarchy.
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +104,7 @@ struct LevelWork {
 /// The hierarchy: levels from fine to coarse, then the dense coarsest solve.
 pub struct Amg {
     levels: Vec<Level>,
-    coarsest: Cholesky,
+    coarsest: Coarsest,
     work: Mutex<Vec<LevelWork>>,
     /// Rows per level, fine first (the coarsest included).
     pub sizes: Vec<usize>,
@@ -138,12 +157,23 @@ impl Amg {
             });
             current = coarse;
         }
-        let coarsest = Cholesky::new(&current).ok_or_else(|| Error::Singular {
-            reason: format!(
-                "the coarsest AMG operator ({} unknowns) is not positive definite",
+        let coarsest = if current.rows() <= MAX_DENSE_COARSE {
+            Coarsest::Dense(Cholesky::new(&current).ok_or_else(|| Error::Singular {
+                reason: format!(
+                    "the coarsest AMG operator ({} unknowns) is not positive definite",
+                    current.rows()
+                ),
+            })?)
+        } else {
+            log::warn!(
+                "AMG coarsening stopped at {} unknowns (above {MAX_DENSE_COARSE}): the coarsest \
+                 level is smoothed, not factorised, and CG may need more iterations",
                 current.rows()
-            ),
-        })?;
+            );
+            let smoother = Chebyshev::new(&current, COARSE_SMOOTHER_DEGREE);
+            let work = Mutex::new(ChebyshevWork::new(current.rows()));
+            Coarsest::Smoother(current, smoother, work)
+        };
         let work = levels
             .iter()
             .map(|l| LevelWork {
@@ -162,15 +192,26 @@ impl Amg {
         })
     }
 
-    /// Number of levels, the dense coarsest one included.
+    /// Number of levels, the coarsest one included.
     pub fn levels(&self) -> usize {
         self.levels.len() + 1
+    }
+
+    /// Whether the coarsest level is solved exactly (dense Cholesky).
+    pub fn coarsest_is_exact(&self) -> bool {
+        matches!(self.coarsest, Coarsest::Dense(_))
     }
 
     /// One V-cycle from level `l` down: x ≈ A_l⁻¹ b. `work[0]` is level l's scratch.
     fn vcycle(&self, l: usize, b: &[f64], x: &mut [f64], work: &mut [LevelWork]) {
         if l == self.levels.len() {
-            self.coarsest.solve(b, x);
+            match &self.coarsest {
+                Coarsest::Dense(cholesky) => cholesky.solve(b, x),
+                Coarsest::Smoother(a, smoother, work) => {
+                    let mut work = work.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    smoother.smooth(a, b, x, true, &mut work);
+                }
+            }
             return;
         }
         let level = &self.levels[l];
