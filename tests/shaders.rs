@@ -14,20 +14,45 @@ fn stitched_shaders_validate_in_both_precisions() {
     }
 }
 
+/// The last path segment of a function item's type name: the function's own name.
+fn fn_name<F>(f: &F) -> &'static str {
+    let full = std::any::type_name_of_val(f);
+    full.rsplit("::").next().unwrap_or(full)
+}
+
 #[test]
 fn entry_points_are_named_after_their_cpu_twins() {
-    // stiffness.wgsl <-> element::stiffness_element <-> "potflow.stiffness", and likewise.
-    for (kernel, twin) in [
-        (Kernel::Stiffness, "stiffness_element"),
-        (Kernel::Velocity, "velocity_element"),
+    // shaders/stiffness.wgsl <-> "potflow.stiffness" <-> entry point stiffness_element <->
+    // element::stiffness_element, and likewise for the velocity. The entry point is read from
+    // the parsed module and the twin's name from the Rust function itself, so renaming either
+    // side alone fails here.
+    for (kernel, stem, twin) in [
+        (
+            Kernel::Stiffness,
+            "stiffness",
+            fn_name(&potflow::element::stiffness_element),
+        ),
+        (
+            Kernel::Velocity,
+            "velocity",
+            fn_name(&potflow::element::velocity_element),
+        ),
     ] {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("shaders")
+            .join(format!("{stem}.wgsl"));
+        let body = std::fs::read_to_string(&file).unwrap();
         let src = source(kernel, Precision::F32);
-        assert!(src.starts_with("alias real = f32;"));
         assert!(
-            src.contains(&format!("fn {twin}(")),
-            "{} lacks {twin}",
-            kernel.label()
+            src.ends_with(&body),
+            "{} is not built from {}",
+            kernel.label(),
+            file.display()
         );
+        assert_eq!(kernel.label(), format!("potflow.{stem}"));
+        let module = wgpu::naga::front::wgsl::parse_str(&src).unwrap();
+        let entry_points: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(entry_points, [twin], "{stem}.wgsl");
         assert_eq!(kernel.entry_point(), twin);
     }
 }
