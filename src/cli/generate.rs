@@ -39,11 +39,9 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     let (Some(geometry), Some(output)) = (&args.geometry, &args.output) else {
         bail!("give a GEOMETRY and -o FILE (or --list)");
     };
-    if args.nodes < 100 || args.nodes > 50_000_000 {
-        bail!(
-            "--nodes must be between 100 and 50000000, got {}",
-            args.nodes
-        );
+    let max = potflow::mesh::MAX_GENERATED_NODES;
+    if args.nodes < 100 || args.nodes > max {
+        bail!("--nodes must be between 100 and {max}, got {}", args.nodes);
     }
     let names: Vec<&str> = generate::GEOMETRIES.iter().map(|g| g.0).collect();
     let mesh = generate::by_name(geometry, args.nodes).with_context(|| {

@@ -77,9 +77,6 @@ fn type_name(element_type: i32) -> String {
     }
 }
 
-/// The most nodes (and elements) a file may declare: node indices are u32.
-pub const MAX_NODES: u64 = u32::MAX as u64 - 1;
-
 /// Whether `bytes` look like a Gmsh file: `$MeshFormat` first, after an optional UTF-8
 /// byte-order mark and whitespace.
 pub fn is_gmsh(bytes: &[u8]) -> bool {
@@ -463,7 +460,7 @@ fn entities(r: &mut Reader) -> Result<HashMap<i32, Vec<i32>>> {
 fn nodes(r: &mut Reader) -> Result<NodeTable> {
     let min_node = r.min_size() + 3 * r.min_float();
     let blocks = r.count("the number of node blocks", 3 * r.min_int() + r.min_size(), u32::MAX as u64)?;
-    let total = r.count("the number of nodes", min_node, MAX_NODES)?;
+    let total = r.count("the number of nodes", min_node, super::MAX_NODES)?;
     r.size("the smallest node tag")?;
     r.size("the largest node tag")?;
     let mut index = HashMap::with_capacity(total);
@@ -516,6 +513,7 @@ fn nodes(r: &mut Reader) -> Result<NodeTable> {
 fn elements(r: &mut Reader) -> Result<ElementTable> {
     let blocks = r.count("the number of element blocks", 3 * r.min_int() + r.min_size(), u32::MAX as u64)?;
     let total = r.count("the number of elements", 2 * r.min_size(), u32::MAX as u64)?;
+    // (Quadrangles beyond MAX_ELEMENTS are refused when the mesh is prepared.)
     r.size("the smallest element tag")?;
     r.size("the largest element tag")?;
     let mut t = ElementTable::default();

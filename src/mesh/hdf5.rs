@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use hdf5_pure::{DType, File};
+use hdf5_pure::{DType, File, Layout};
 
 use super::{IndexWidth, Mesh};
 use crate::element::NODES;
@@ -81,6 +81,108 @@ fn dataset(file: &File, path: &Path, name: &str) -> Result<(hdf5_pure::Dataset, 
     Ok((ds, shape))
 }
 
+/// Most a deflate-compressed chunk can expand (zlib's limit is about 1032:1).
+const MAX_EXPANSION: u64 = 1100;
+
+/// Checks a dataset's declared size against potflow's limit and against what the file
+/// actually stores, before anything is read: a dataset declared large but never (or only
+/// partly) written would otherwise be read as that many fill values.
+fn check_storage(
+    file: &File,
+    ds: &hdf5_pure::Dataset,
+    path: &Path,
+    name: &str,
+    shape: &[u64],
+    max_rows: u64,
+) -> Result<()> {
+    let rows = shape.first().copied().unwrap_or(0);
+    if rows > max_rows {
+        return Err(dataset_error(
+            path,
+            name,
+            format!("declares {rows} rows, above potflow's limit of {max_rows}"),
+        ));
+    }
+    let element = ds.element_size().unwrap_or(8);
+    let logical = shape
+        .iter()
+        .try_fold(element, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| dataset_error(path, name, format!("shape {shape:?} overflows")))?;
+    if logical == 0 {
+        return Ok(());
+    }
+    let file_size = file.file_size();
+    let unwritten = || {
+        dataset_error(
+            path,
+            name,
+            format!("declared with shape {shape:?} but never written"),
+        )
+    };
+    match ds.layout() {
+        Ok(Layout::Compact { .. }) => Ok(()),
+        Ok(Layout::Contiguous { address: None, .. }) => Err(unwritten()),
+        Ok(Layout::Contiguous {
+            address: Some(a),
+            size,
+        }) => {
+            if a.checked_add(size).is_none_or(|end| end > file_size) || size < logical {
+                Err(dataset_error(
+                    path,
+                    name,
+                    format!("its {logical} bytes of data lie beyond the end of the file (truncated)"),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Ok(Layout::Chunked { chunk_shape, .. }) => {
+            let expected: u64 = shape
+                .iter()
+                .zip(&chunk_shape)
+                .map(|(&d, &c)| d.div_ceil(c.max(1)))
+                .product();
+            if let Ok(chunks) = ds.chunks() {
+                if chunks.is_empty() {
+                    return Err(unwritten());
+                }
+                if (chunks.len() as u64) < expected {
+                    return Err(dataset_error(
+                        path,
+                        name,
+                        format!(
+                            "only {} of its {expected} chunks were written",
+                            chunks.len()
+                        ),
+                    ));
+                }
+            }
+            if logical > MAX_EXPANSION.saturating_mul(file_size) {
+                return Err(dataset_error(
+                    path,
+                    name,
+                    format!(
+                        "declares {logical} bytes of data in a file of {file_size} bytes: \
+                         more than compression can explain"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Ok(Layout::Virtual) => Err(dataset_error(
+            path,
+            name,
+            "is a virtual dataset (data in other files): store the data in this file",
+        )),
+        Ok(other) => Err(dataset_error(
+            path,
+            name,
+            format!("has a storage layout potflow does not read ({other:?})"),
+        )),
+        Err(e) => Err(dataset_error(path, name, format!("unreadable layout ({e})"))),
+    }
+}
+
 fn read_coordinates(file: &File, path: &Path, name: &str) -> Result<Vec<f64>> {
     let (ds, shape) = dataset(file, path, name)?;
     if shape.len() != 1 {
@@ -101,6 +203,7 @@ fn read_coordinates(file: &File, path: &Path, name: &str) -> Result<Vec<f64>> {
         }
         Err(e) => return Err(dataset_error(path, name, format!("unreadable type ({e})"))),
     }
+    check_storage(file, &ds, path, name, &shape, super::MAX_NODES)?;
     ds.read_f64()
         .map_err(|e| dataset_error(path, name, format!("cannot read values ({e})")))
 }
@@ -131,6 +234,7 @@ fn read_connectivity(
         }
         Err(e) => return Err(dataset_error(path, name, format!("unreadable type ({e})"))),
     };
+    check_storage(file, &ds, path, name, &shape, super::MAX_ELEMENTS)?;
     let raw = ds
         .read_i64()
         .map_err(|e| dataset_error(path, name, format!("cannot read values ({e})")))?;

@@ -15,6 +15,16 @@ use std::path::Path;
 use crate::element::NODES;
 use crate::error::{Error, Result};
 
+/// The most nodes a mesh may have: node indices are u32.
+pub const MAX_NODES: u64 = u32::MAX as u64 - 1;
+
+/// The most elements a mesh may have: the 64 stiffness slots of every element are addressed
+/// with u32 (2³² / 64 = 67,108,864).
+pub const MAX_ELEMENTS: u64 = (u32::MAX as u64 + 1) / 64;
+
+/// The most nodes a generated mesh may have (`GEOMETRY:NODES`, `potflow generate`).
+pub const MAX_GENERATED_NODES: usize = 50_000_000;
+
 /// Loads a mesh named on the command line: a file in the reference HDF5 layout, or
 /// `GEOMETRY:NODES` (e.g. `venturi:800000`) for a generated one.
 pub fn load(spec: &str) -> Result<Mesh> {
@@ -25,10 +35,12 @@ pub fn load(spec: &str) -> Result<Mesh> {
                 source_name: spec.into(),
                 reason: format!("`{nodes}` is not a node count (expected GEOMETRY:NODES)"),
             })?;
-            if nodes < 20 {
+            if !(20..=MAX_GENERATED_NODES).contains(&nodes) {
                 return Err(Error::Mesh {
                     source_name: spec.into(),
-                    reason: "a generated mesh needs at least 20 nodes".into(),
+                    reason: format!(
+                        "a generated mesh has between 20 and {MAX_GENERATED_NODES} nodes, not {nodes}"
+                    ),
                 });
             }
             return generate::by_name(geometry, nodes).ok_or_else(|| Error::Mesh {

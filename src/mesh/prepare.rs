@@ -147,6 +147,19 @@ impl PreparedMesh {
                 reason: format!("{} x values but {} y values", n, mesh.y.len()),
             });
         }
+        if mesh.quad8.len() as u64 > super::MAX_ELEMENTS || n as u64 > super::MAX_NODES {
+            return Err(Error::Mesh {
+                source_name: src(),
+                reason: format!(
+                    "{} nodes and {} elements: potflow's limits are {} nodes and {} elements \
+                     (32-bit indices)",
+                    n,
+                    mesh.quad8.len(),
+                    super::MAX_NODES,
+                    super::MAX_ELEMENTS
+                ),
+            });
+        }
         if mesh.quad8.is_empty() {
             return Err(Error::Mesh {
                 source_name: src(),
