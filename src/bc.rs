@@ -58,6 +58,61 @@ impl std::fmt::Display for BoundarySpec {
     }
 }
 
+/// The coordinate rules' tolerance in metres: `relative` times the bounding box's larger
+/// side, and never below a few units in the last place of the coordinates (a mesh far from
+/// the origin has no finer resolution).
+pub fn absolute_tolerance(mesh: &PreparedMesh, relative: f64) -> f64 {
+    let [x0, x1, y0, y1] = mesh.bounding_box();
+    let extent = (x1 - x0).max(y1 - y0);
+    let magnitude = [x0, x1, y0, y1].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    (relative * extent).max(8.0 * f64::EPSILON * magnitude)
+}
+
+/// Checks that every line of a group (solver numbering in `edges`, input numbering in
+/// `input` for messages) is an element edge, its middle node in the middle, and lies on the
+/// boundary (an edge of exactly one element).
+fn check_group_edges(
+    mesh: &PreparedMesh,
+    name: &str,
+    input: &[[u32; 3]],
+    edges: &[[u32; 3]],
+) -> std::result::Result<(), String> {
+    let key = |a: u32, b: u32| ((a.min(b) as u64) << 32) | a.max(b) as u64;
+    let mut in_group = vec![false; mesh.nodes()];
+    for &k in edges.iter().flatten() {
+        in_group[k as usize] = true;
+    }
+    // Element edges between group nodes: (ends) -> (middle node, elements sharing it).
+    let mut element_edges: std::collections::HashMap<u64, (u32, u32)> =
+        std::collections::HashMap::new();
+    for el in &mesh.elements {
+        for e in EDGES {
+            let [a, m, b] = e.map(|k| el[k]);
+            if in_group[a as usize] && in_group[b as usize] {
+                element_edges.entry(key(a, b)).or_insert((m, 0)).1 += 1;
+            }
+        }
+    }
+    for (line, &[a, m, b]) in input.iter().zip(edges) {
+        match element_edges.get(&key(a, b)) {
+            Some(&(mid, 1)) if mid == m && a != b => {}
+            Some(&(mid, _)) if mid == m && a != b => {
+                return Err(format!(
+                    "group \"{name}\": the line through nodes {line:?} runs inside the domain \
+                     (two elements share it); an inlet or outlet must lie on the boundary"
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "group \"{name}\": the line through nodes {line:?} is not an element edge \
+                     with its middle node in the middle (lines are end, middle, end)"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One side of the boundary as found: its nodes and its edges (solver numbering).
 #[derive(Debug, Clone, Default)]
 pub struct BoundaryPart {
@@ -127,12 +182,19 @@ impl BoundarySpec {
                     }
                     edges.push(mapped);
                 }
+                check_group_edges(mesh, name, &group.edges, &edges).map_err(|reason| {
+                    Error::Mesh {
+                        source_name: source.into(),
+                        reason,
+                    }
+                })?;
                 let mut nodes: Vec<u32> = edges.iter().flatten().copied().collect();
                 nodes.sort_unstable();
                 nodes.dedup();
                 return Ok(BoundaryPart { nodes, edges });
             }
         };
+        let tol = absolute_tolerance(mesh, tol);
         let nodes: Vec<u32> = (0..mesh.nodes() as u32)
             .filter(|&i| (mesh.xy[i as usize][axis] - target).abs() < tol)
             .collect();
@@ -374,6 +436,7 @@ pub fn check_pieces_anchored(mesh: &PreparedMesh, dirichlet: &[u32]) -> Result<(
                 .filter(|&i| find(&mut parent, i) == r)
                 .count();
             return Err(Error::Singular {
+                source_name: String::new(),
                 reason: format!(
                     "the mesh piece containing element {e} ({size} nodes) touches no outlet node, \
                      so its potential is undetermined"

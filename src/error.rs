@@ -52,8 +52,10 @@ pub enum Error {
         rtol: f64,
     },
 
-    #[error("the system is singular: {reason}")]
-    Singular { reason: String },
+    /// `source_name` is empty where the mesh is not known (inside the solver); the pipeline
+    /// fills it in ([`Error::in_mesh`]).
+    #[error("{source_name}: the system is singular: {reason}")]
+    Singular { source_name: String, reason: String },
 
     #[error("{path}: cannot write output: {reason}")]
     Output { path: PathBuf, reason: String },
@@ -69,6 +71,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error with the mesh named where it was not (a singular system found by the solver).
+    pub fn in_mesh(self, source: &str) -> Self {
+        match self {
+            Error::Singular {
+                source_name,
+                reason,
+            } if source_name.is_empty() => Error::Singular {
+                source_name: source.to_string(),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

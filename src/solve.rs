@@ -96,7 +96,8 @@ pub struct SolveOptions {
     pub pressure: PressureModel,
     /// CG stopping rule.
     pub cg: CgOptions,
-    /// Tolerance of the inlet/outlet coordinate rule.
+    /// Tolerance of the inlet/outlet coordinate rules, relative to the mesh's larger side
+    /// ([`bc::absolute_tolerance`]).
     pub bc_tol: f64,
 }
 
@@ -329,7 +330,8 @@ pub fn linear_system(mesh: &Mesh, opts: &SolveOptions) -> Result<(PreparedMesh, 
         &mesh.source,
         opts.bc_tol,
     )?;
-    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)?;
+    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)
+        .map_err(|e| e.in_mesh(&mesh.source))?;
     let mut sys = assemble(&prepared);
     apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
     Ok((prepared, sys))
@@ -363,7 +365,8 @@ pub fn run(
         &mesh.source,
         opts.bc_tol,
     )?;
-    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)?;
+    bc::check_pieces_anchored(&prepared, &boundary.outlet_nodes)
+        .map_err(|e| e.in_mesh(&mesh.source))?;
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
@@ -382,7 +385,16 @@ pub fn run(
     t.bc = seconds(stage);
 
     let stage = Instant::now();
-    let mut pc = opts.solver.build(&sys.matrix)?;
+    if sys.rhs.iter().all(|&v| v == 0.0) {
+        return Err(Error::Run(format!(
+            "{}: the right-hand side is zero: no inflow reaches the system",
+            mesh.source
+        )));
+    }
+    let mut pc = opts
+        .solver
+        .build(&sys.matrix)
+        .map_err(|e| e.in_mesh(&mesh.source))?;
     let iterate = Instant::now();
     let mut u = vec![0.0; prepared.nodes()];
     let cg_outcome = cg(
@@ -411,6 +423,14 @@ pub fn run(
         &u,
     );
     let outflow = dirichlet.outflow(&u, &load);
+    let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+    if cg_outcome.converged && !(finite(&u) && finite(&fields.abs_vel) && finite(&fields.pressure))
+    {
+        return Err(Error::Run(format!(
+            "{}: the solution is not finite (overflow): check the magnitudes of the options",
+            mesh.source
+        )));
+    }
     let u_input = prepared.to_input_order(&u);
     t.post = seconds(stage);
     t.total = read_seconds + seconds(start);

@@ -331,7 +331,7 @@ fn unwritable_output_is_a_clear_error() {
         "--quiet",
     ]);
     assert!(
-        err.contains("/no/such/dir/r.json") && err.contains("cannot write"),
+        err.contains("--json /no/such/dir/r.json") && err.contains("does not exist"),
         "{err}"
     );
 }

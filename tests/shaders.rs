@@ -51,7 +51,11 @@ fn entry_points_are_named_after_their_cpu_twins() {
         );
         assert_eq!(kernel.label(), format!("potflow.{stem}"));
         let module = wgpu::naga::front::wgsl::parse_str(&src).unwrap();
-        let entry_points: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
+        let entry_points: Vec<&str> = module
+            .entry_points
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
         assert_eq!(entry_points, [twin], "{stem}.wgsl");
         assert_eq!(kernel.entry_point(), twin);
     }

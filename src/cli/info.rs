@@ -18,7 +18,7 @@ pub struct InfoArgs {
     /// Outlet rule or group, as for solve (default: the group `outlet`, else xmax).
     #[arg(long, value_name = "SPEC")]
     pub outlet: Option<String>,
-    /// Tolerance of the coordinate rules, in metres.
+    /// Tolerance of the coordinate rules, relative to the mesh's larger side.
     #[arg(long, default_value_t = 1e-9)]
     pub bc_tol: f64,
 }

@@ -143,7 +143,8 @@ pub struct ProblemArgs {
     /// if the mesh has one, else xmax.
     #[arg(long, value_name = "SPEC")]
     pub outlet: Option<String>,
-    /// Tolerance of the coordinate rules, in metres.
+    /// Tolerance of the coordinate rules, relative to the mesh's larger side (and never below
+    /// a few units in the last place of its coordinates).
     #[arg(long, default_value_t = 1e-9)]
     pub bc_tol: f64,
     /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
@@ -165,41 +166,43 @@ fn in_range(name: &str, v: f64, lo: f64, hi: f64, what: &str) -> Result<()> {
 impl ProblemArgs {
     /// The solve options, every value range-checked with the option's name in the message.
     pub fn options(&self) -> Result<SolveOptions> {
-        in_range("--rtol", self.rtol, 1e-16, 0.5, "between 1e-16 and 0.5")?;
+        // Ranges wide enough for any physical use, narrow enough that nothing the solver
+        // computes can overflow or underflow.
+        in_range("--rtol", self.rtol, 1e-14, 0.1, "between 1e-14 and 0.1")?;
         in_range(
             "--bc-tol",
             self.bc_tol,
-            f64::MIN_POSITIVE,
-            1e300,
-            "a positive length",
+            1e-15,
+            0.1,
+            "between 1e-15 and 0.1 (relative to the mesh's size)",
         )?;
         in_range(
             "--inlet-velocity",
             self.inlet_velocity.abs(),
-            1e-200,
-            1e100,
-            "a non-zero velocity with |v| between 1e-200 and 1e100 m/s",
+            1e-9,
+            1e6,
+            "a velocity with 1e-9 ≤ |v| ≤ 1e6 m/s",
         )?;
         in_range(
             "--robin-p",
             self.robin_p,
             0.0,
-            1e100,
-            "between 0 and 1e100 (a negative p makes the system indefinite)",
+            1e9,
+            "between 0 and 1e9 1/m (a negative p makes the system indefinite)",
         )?;
         in_range(
             "--p0",
             self.p0.abs(),
             0.0,
-            1e100,
-            "a finite pressure with |p0| ≤ 1e100 Pa",
+            1e12,
+            "a pressure with |p0| ≤ 1e12 Pa",
         )?;
         in_range(
             "--rho",
             self.rho,
-            1e-100,
-            1e100,
-            "a positive density up to 1e100 kg/m³",
+            1e-9,
+            1e6,
+            "a density between 1e-9 and 1e6 kg/m³",
         )?;
         if self.max_iter == 0 {
             bail!("--max-iter must be at least 1");

@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use potflow::output::{hdf5::write_results, report::Report, write_atomically};
+use potflow::output::png::{write_png, Field};
+use potflow::output::{hdf5::write_results, report::Report, write_atomically, Staged};
 use potflow::solve::{self, Kernels, Outcome};
 
 use super::options::{create_dir, gpu_for, load_mesh, progress_bar, Backend, GpuArgs, ProblemArgs};
@@ -94,9 +95,95 @@ impl SolveArgs {
     }
 }
 
+impl OutputPlan {
+    /// Every file the plan writes, with the option that asked for it.
+    fn files(&self) -> Vec<(&'static str, PathBuf)> {
+        let opt = |p: &Path, own: &'static str| {
+            if self.dir.as_deref().is_some_and(|d| p.starts_with(d)) {
+                "--out"
+            } else {
+                own
+            }
+        };
+        let mut files = Vec::new();
+        for p in &self.json {
+            files.push((opt(p, "--json"), p.clone()));
+        }
+        for p in &self.results {
+            files.push((opt(p, "--output"), p.clone()));
+        }
+        for p in &self.vtu {
+            files.push((opt(p, "--vtu"), p.clone()));
+        }
+        for d in &self.png {
+            for field in Field::ALL {
+                files.push((opt(d, "--png"), d.join(field.file_name())));
+            }
+        }
+        files
+    }
+
+    /// Checks the plan before any work: distinct files, none of them the input mesh, none
+    /// an existing directory, and every directory they go into usable.
+    fn check(&self, input: Option<&str>) -> Result<()> {
+        let files = self.files();
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        for (i, (opt, path)) in files.iter().enumerate() {
+            if let Some((other, _)) = files[..i]
+                .iter()
+                .find(|(_, q)| absolute(q) == absolute(path))
+            {
+                bail!("{other} and {opt} both write {}", path.display());
+            }
+            if path.is_dir() {
+                bail!("{opt} {}: is a directory", path.display());
+            }
+            if let Some(input) = input.map(Path::new).filter(|p| p.exists()) {
+                let same = match (input.canonicalize(), path.canonicalize()) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => absolute(input) == absolute(path),
+                };
+                if same {
+                    bail!("{opt} {}: would overwrite the input mesh", path.display());
+                }
+            }
+        }
+        for (opt, dir) in self
+            .png
+            .iter()
+            .map(|d| ("--png", d))
+            .chain(self.dir.iter().map(|d| ("--out", d)))
+        {
+            if dir.exists() && !dir.is_dir() {
+                bail!("{opt} {}: exists and is not a directory", dir.display());
+            }
+        }
+        for (opt, path) in &files {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let created = self
+                .dir
+                .iter()
+                .chain(&self.png)
+                .any(|d| parent.starts_with(d));
+            if !created && !parent.is_dir() {
+                bail!(
+                    "{opt} {}: the directory {} does not exist",
+                    path.display(),
+                    parent.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: SolveArgs) -> Result<()> {
     let opts = args.problem.options()?;
     let outputs = args.output_plan()?;
+    outputs.check(args.mesh.as_deref())?;
     let (pool, threads) = args.problem.pool()?;
 
     // The mesh first: a mistyped name fails before any GPU work.
@@ -130,22 +217,28 @@ pub fn run(args: SolveArgs) -> Result<()> {
 
     let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
     report.backend_reason = backend_reason;
-    if let Some(dir) = &outputs.dir {
+    for dir in outputs.dir.iter().chain(&outputs.png) {
         create_dir(dir)?;
-    }
-    // The report is written even when CG did not converge (it says so); the results are not.
-    for path in &outputs.json {
-        write_atomically(path, report.to_json().as_bytes())?;
     }
     if !args.quiet {
         print_summary(&report, &outcome);
     }
-    outcome.ensure_converged(opts.cg.rtol)?;
+    // Every output is staged and renamed into place together; a run that did not converge
+    // writes its report alone (it says so), and a run that fails writes nothing.
+    let mut staged = Staged::default();
+    for path in &outputs.json {
+        write_atomically(&staged.stage(path), report.to_json().as_bytes())?;
+    }
+    if !outcome.cg.converged {
+        staged.commit()?;
+        return Ok(outcome.ensure_converged(opts.cg.rtol)?);
+    }
+    let start = Instant::now();
     for path in &outputs.results {
-        write_results(path, &mesh, &outcome, &opts)?;
+        write_results(&staged.stage(path), &mesh, &outcome, &opts)?;
     }
     for path in &outputs.vtu {
-        potflow::output::vtu::write_vtu(path, &mesh, &outcome)?;
+        potflow::output::vtu::write_vtu(&staged.stage(path), &mesh, &outcome)?;
     }
     let case = args
         .mesh
@@ -157,11 +250,13 @@ pub fn run(args: SolveArgs) -> Result<()> {
         })
         .unwrap_or_else(|| mesh.source.clone());
     for dir in &outputs.png {
-        create_dir(dir)?;
-        let start = Instant::now();
-        potflow::output::png::write_all(dir, &case, &mesh, &outcome, args.png_width)?;
-        log::info!("plots written in {:.3} s", start.elapsed().as_secs_f64());
+        for field in Field::ALL {
+            let path = staged.stage(&dir.join(field.file_name()));
+            write_png(&path, field, &case, &mesh, &outcome, args.png_width)?;
+        }
     }
+    staged.commit()?;
+    log::info!("outputs written in {:.3} s", start.elapsed().as_secs_f64());
     if let (Some(dir), false) = (&outputs.dir, args.quiet) {
         println!(
             "\n  outputs   {}/ (report.json, results.h5, result.vtu, velocity.png, potential.png, pressure.png)",

@@ -379,7 +379,11 @@ fn mesh_format(r: &mut Reader) -> Result<()> {
     r.binary = match file_type {
         "0" => false,
         "1" => true,
-        other => return Err(r.err(format!("file-type {other} is neither 0 (ASCII) nor 1 (binary)"))),
+        other => {
+            return Err(r.err(format!(
+                "file-type {other} is neither 0 (ASCII) nor 1 (binary)"
+            )))
+        }
     };
     r.size_t = match data_size {
         "4" => 4,
@@ -414,10 +418,16 @@ fn physical_names(r: &mut Reader) -> Result<HashMap<(i32, i32), String>> {
         let name = text
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
-            .ok_or_else(|| r.err(format!("physical name {text} of group {tag} is not in double quotes")))?
+            .ok_or_else(|| {
+                r.err(format!(
+                    "physical name {text} of group {tag} is not in double quotes"
+                ))
+            })?
             .to_string();
         if names.insert((dim, tag), name).is_some() {
-            return Err(r.err(format!("physical group {tag} of dimension {dim} is named twice")));
+            return Err(r.err(format!(
+                "physical group {tag} of dimension {dim} is named twice"
+            )));
         }
     }
     r.binary = binary;
@@ -438,12 +448,20 @@ fn entities(r: &mut Reader) -> Result<HashMap<i32, Vec<i32>>> {
             for _ in 0..box_values {
                 r.float("an entity's coordinates")?;
             }
-            let m = r.count("an entity's number of physical tags", r.min_int(), u32::MAX as u64)?;
+            let m = r.count(
+                "an entity's number of physical tags",
+                r.min_int(),
+                u32::MAX as u64,
+            )?;
             let physical: Vec<i32> = (0..m)
                 .map(|_| r.int("a physical tag"))
                 .collect::<Result<_>>()?;
             if dim > 0 {
-                let b = r.count("an entity's number of bounding entities", r.min_int(), u32::MAX as u64)?;
+                let b = r.count(
+                    "an entity's number of bounding entities",
+                    r.min_int(),
+                    u32::MAX as u64,
+                )?;
                 for _ in 0..b {
                     r.int("a bounding entity tag")?;
                 }
@@ -459,7 +477,11 @@ fn entities(r: &mut Reader) -> Result<HashMap<i32, Vec<i32>>> {
 /// `$Nodes`: tags and coordinates, block by block.
 fn nodes(r: &mut Reader) -> Result<NodeTable> {
     let min_node = r.min_size() + 3 * r.min_float();
-    let blocks = r.count("the number of node blocks", 3 * r.min_int() + r.min_size(), u32::MAX as u64)?;
+    let blocks = r.count(
+        "the number of node blocks",
+        3 * r.min_int() + r.min_size(),
+        u32::MAX as u64,
+    )?;
     let total = r.count("the number of nodes", min_node, super::MAX_NODES)?;
     r.size("the smallest node tag")?;
     r.size("the largest node tag")?;
@@ -471,12 +493,20 @@ fn nodes(r: &mut Reader) -> Result<NodeTable> {
         let dim = r.int("a node block's dimension")?;
         r.int("a node block's entity tag")?;
         let parametric = r.int("a node block's parametric flag")? != 0;
-        let n = r.count("a node block's number of nodes", min_node, (total - x.len()) as u64)?;
+        let n = r.count(
+            "a node block's number of nodes",
+            min_node,
+            (total - x.len()) as u64,
+        )?;
         tags.clear();
         for _ in 0..n {
             tags.push(r.size("a node tag")?);
         }
-        let extra = if parametric { dim.clamp(0, 3) as usize } else { 0 };
+        let extra = if parametric {
+            dim.clamp(0, 3) as usize
+        } else {
+            0
+        };
         for &tag in &tags {
             let what = "a node coordinate";
             let (px, py, pz) = (r.float(what)?, r.float(what)?, r.float(what)?);
@@ -496,7 +526,10 @@ fn nodes(r: &mut Reader) -> Result<NodeTable> {
         }
     }
     if x.len() != total {
-        return Err(r.err(format!("announces {total} nodes but its blocks hold {}", x.len())));
+        return Err(r.err(format!(
+            "announces {total} nodes but its blocks hold {}",
+            x.len()
+        )));
     }
     let [x0, x1, y0, y1] = super::bounding_box(x.iter().zip(&y).map(|(&a, &b)| [a, b]));
     let extent = (x1 - x0).max(y1 - y0);
@@ -511,7 +544,11 @@ fn nodes(r: &mut Reader) -> Result<NodeTable> {
 
 /// `$Elements`: the quadrangles and the 3-node lines, as node tags.
 fn elements(r: &mut Reader) -> Result<ElementTable> {
-    let blocks = r.count("the number of element blocks", 3 * r.min_int() + r.min_size(), u32::MAX as u64)?;
+    let blocks = r.count(
+        "the number of element blocks",
+        3 * r.min_int() + r.min_size(),
+        u32::MAX as u64,
+    )?;
     let total = r.count("the number of elements", 2 * r.min_size(), u32::MAX as u64)?;
     // (Quadrangles beyond MAX_ELEMENTS are refused when the mesh is prepared.)
     r.size("the smallest element tag")?;
@@ -554,7 +591,9 @@ fn elements(r: &mut Reader) -> Result<ElementTable> {
         }
     }
     if seen != total {
-        return Err(r.err(format!("announces {total} elements but its blocks hold {seen}")));
+        return Err(r.err(format!(
+            "announces {total} elements but its blocks hold {seen}"
+        )));
     }
     Ok(t)
 }
@@ -565,9 +604,7 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         source_name: path.display().to_string(),
         reason,
     };
-    let nodes = s
-        .nodes
-        .ok_or_else(|| error("no $Nodes section".into()))?;
+    let nodes = s.nodes.ok_or_else(|| error("no $Nodes section".into()))?;
     let elements = s
         .elements
         .ok_or_else(|| error("no $Elements section".into()))?;
@@ -593,7 +630,9 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         )));
     }
     if elements.quad8.is_empty() {
-        return Err(error("no 8-node quadrangles (Gmsh type 16) in the file".into()));
+        return Err(error(
+            "no 8-node quadrangles (Gmsh type 16) in the file".into(),
+        ));
     }
     let node = |element: u64, tag: u64| -> Result<u32> {
         nodes.index.get(&tag).copied().ok_or_else(|| {
@@ -618,7 +657,11 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
     let mut by_tag: HashMap<i32, Vec<[u32; 3]>> = HashMap::new();
     for (entity, element, tags) in &elements.lines {
         for group in s.curve_groups.get(entity).into_iter().flatten() {
-            let edge = [node(*element, tags[0])?, node(*element, tags[1])?, node(*element, tags[2])?];
+            let edge = [
+                node(*element, tags[0])?,
+                node(*element, tags[1])?,
+                node(*element, tags[2])?,
+            ];
             by_tag.entry(*group).or_default().push(edge);
         }
     }

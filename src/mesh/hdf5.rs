@@ -130,7 +130,9 @@ fn check_storage(
                 Err(dataset_error(
                     path,
                     name,
-                    format!("its {logical} bytes of data lie beyond the end of the file (truncated)"),
+                    format!(
+                        "its {logical} bytes of data lie beyond the end of the file (truncated)"
+                    ),
                 ))
             } else {
                 Ok(())
@@ -179,7 +181,11 @@ fn check_storage(
             name,
             format!("has a storage layout potflow does not read ({other:?})"),
         )),
-        Err(e) => Err(dataset_error(path, name, format!("unreadable layout ({e})"))),
+        Err(e) => Err(dataset_error(
+            path,
+            name,
+            format!("unreadable layout ({e})"),
+        )),
     }
 }
 

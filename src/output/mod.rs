@@ -1,6 +1,7 @@
-//! Outputs: the JSON report and the HDF5 results. Every file is written under a temporary
-//! name beside its destination and renamed into place, so an interrupted run never leaves a
-//! half-written file under the final name.
+//! Outputs: the JSON report, the HDF5 results, the VTU file, the PNG plots, mesh files. Every
+//! file is written under a temporary name beside its destination and renamed into place, so
+//! an interrupted run never leaves a half-written file under the final name; [`Staged`] does
+//! the same for a set of files, so a run's outputs appear together or not at all.
 
 pub mod hdf5;
 pub mod mesh_files;
@@ -20,6 +21,51 @@ pub fn temporary_path(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)
+}
+
+/// A set of outputs written under staging names and renamed into place together by
+/// [`Staged::commit`]; dropped without a commit, it removes what it staged.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// (staging path, final path)
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// The path to write `path`'s content to now; [`Staged::commit`] renames it to `path`.
+    pub fn stage(&mut self, path: &Path) -> PathBuf {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(path.file_name().unwrap_or_default());
+        name.push(format!(".{}.staged", std::process::id()));
+        let staging = path.with_file_name(name);
+        self.files.push((staging.clone(), path.to_path_buf()));
+        staging
+    }
+
+    /// Renames every staged file to its final name.
+    pub fn commit(mut self) -> Result<()> {
+        let files = std::mem::take(&mut self.files);
+        for (i, (staging, path)) in files.iter().enumerate() {
+            if let Err(e) = std::fs::rename(staging, path) {
+                for (rest, _) in &files[i..] {
+                    let _ = std::fs::remove_file(rest);
+                }
+                return Err(Error::Output {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (staging, _) in &self.files {
+            let _ = std::fs::remove_file(staging);
+        }
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.

@@ -51,7 +51,42 @@ fn residual(a: &Matrix, b: &[f64], x: &[f64], r: &mut [f64]) -> f64 {
 
 /// Solves A x = b from the initial guess in `x`. `progress(iteration, relative residual)` is
 /// called every iteration (cheap: the recursive residual is at hand).
+///
+/// The system is solved scaled by the largest |bᵢ| (x and b divided by it, x multiplied back
+/// at the end), so the squared norms neither overflow nor underflow whatever the units of b.
+/// A right-hand side that is zero or not finite is never reported as converged: there is
+/// nothing to solve, or nothing meaningful.
 pub fn cg(
+    a: &Matrix,
+    b: &[f64],
+    x: &mut [f64],
+    pc: &dyn Preconditioner,
+    opts: CgOptions,
+    progress: &mut dyn FnMut(usize, f64),
+) -> CgOutcome {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !(scale.is_finite() && scale > 0.0) || x.iter().any(|v| !v.is_finite()) {
+        return CgOutcome {
+            iterations: 0,
+            converged: false,
+            relative_residual: f64::NAN,
+        };
+    }
+    if scale == 1.0 {
+        return cg_scaled(a, b, x, pc, opts, progress);
+    }
+    let b_scaled: Vec<f64> = b.par_iter().map(|v| v / scale).collect();
+    x.par_iter_mut().for_each(|v| *v /= scale);
+    let mut outcome = cg_scaled(a, &b_scaled, x, pc, opts, progress);
+    x.par_iter_mut().for_each(|v| *v *= scale);
+    if x.iter().any(|v| !v.is_finite()) {
+        outcome.converged = false;
+    }
+    outcome
+}
+
+/// CG on a system whose right-hand side has entries of order 1 at most.
+fn cg_scaled(
     a: &Matrix,
     b: &[f64],
     x: &mut [f64],
@@ -61,14 +96,6 @@ pub fn cg(
 ) -> CgOutcome {
     let n = b.len();
     let b_norm = norm(b);
-    if b_norm == 0.0 {
-        x.fill(0.0);
-        return CgOutcome {
-            iterations: 0,
-            converged: true,
-            relative_residual: 0.0,
-        };
-    }
     let target = opts.rtol * b_norm;
     let mut r = vec![0.0; n];
     let mut z = vec![0.0; n];
@@ -122,6 +149,7 @@ pub fn cg(
     let true_norm = residual(a, b, x, &mut r);
     CgOutcome {
         iterations,
+        // NaN compares false: a non-finite residual never converges.
         converged: true_norm <= target,
         relative_residual: true_norm / b_norm,
     }

@@ -159,6 +159,7 @@ impl Amg {
         }
         let coarsest = if current.rows() <= MAX_DENSE_COARSE {
             Coarsest::Dense(Cholesky::new(&current).ok_or_else(|| Error::Singular {
+                source_name: String::new(),
                 reason: format!(
                     "the coarsest AMG operator ({} unknowns) is not positive definite",
                     current.rows()
