@@ -33,7 +33,9 @@ pub fn load(spec: &str) -> Result<Mesh> {
         if let Some((geometry, nodes)) = spec.split_once(':') {
             let nodes: usize = nodes.parse().map_err(|_| Error::Mesh {
                 source_name: spec.into(),
-                reason: format!("`{nodes}` is not a node count (expected GEOMETRY:NODES)"),
+                reason: format!(
+                    "no such file, and not GEOMETRY:NODES either (`{nodes}` is not a node count)"
+                ),
             })?;
             if !(20..=MAX_GENERATED_NODES).contains(&nodes) {
                 return Err(Error::Mesh {
