@@ -480,3 +480,26 @@ fn a_truncated_hdf5_file_is_refused_before_reading() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_bench_output_is_found_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("b.md");
+    let csv = dir.path().join("no/such/b.csv");
+    refused(
+        &[
+            "bench",
+            "venturi:2000",
+            "--configs",
+            "cpu",
+            "--repeat",
+            "1",
+            "--markdown",
+            s(&md),
+            "--csv",
+            s(&csv),
+        ],
+        &["--csv", "does not exist"],
+    );
+    assert!(!md.exists());
+}

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use potflow::output::write_atomically;
+use potflow::output::{write_atomically, Staged};
 
 use super::options::{progress_bar, PrecisionArg, SolverArg};
 
@@ -46,7 +46,41 @@ fn value_name(v: impl ValueEnum) -> String {
         .unwrap_or_default()
 }
 
+/// The files the bench writes, checked before hours of runs: distinct, not directories, in
+/// directories that exist.
+fn check_outputs(files: &[(&str, &PathBuf)]) -> Result<()> {
+    for (i, (opt, path)) in files.iter().enumerate() {
+        if let Some((other, _)) = files[..i].iter().find(|(_, q)| q == path) {
+            bail!("{other} and {opt} both write {}", path.display());
+        }
+        if path.is_dir() {
+            bail!("{opt} {}: is a directory", path.display());
+        }
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        if !parent.is_dir() {
+            bail!(
+                "{opt} {}: the directory {} does not exist",
+                path.display(),
+                parent.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: BenchArgs) -> Result<()> {
+    let outputs: Vec<(&str, &PathBuf)> = [
+        ("--markdown", &args.markdown),
+        ("--json", &args.json),
+        ("--csv", &args.csv),
+    ]
+    .into_iter()
+    .filter_map(|(opt, p)| p.as_ref().map(|p| (opt, p)))
+    .collect();
+    check_outputs(&outputs)?;
     let configs = args
         .configs
         .iter()
@@ -85,14 +119,20 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let result = result?;
     let table = potflow::bench::markdown(&result);
     print!("{table}");
+    // All three files appear together or not at all.
+    let mut staged = Staged::default();
     if let Some(path) = &args.markdown {
-        write_atomically(path, table.as_bytes())?;
+        write_atomically(&staged.stage(path), table.as_bytes())?;
     }
     if let Some(path) = &args.json {
-        write_atomically(path, serde_json::to_string_pretty(&result)?.as_bytes())?;
+        write_atomically(
+            &staged.stage(path),
+            serde_json::to_string_pretty(&result)?.as_bytes(),
+        )?;
     }
     if let Some(path) = &args.csv {
-        write_atomically(path, potflow::bench::csv(&result).as_bytes())?;
+        write_atomically(&staged.stage(path), potflow::bench::csv(&result).as_bytes())?;
     }
+    staged.commit()?;
     Ok(())
 }
