@@ -6,21 +6,14 @@ use clap::Args;
 use potflow::bc::{Boundary, BoundarySpec};
 use potflow::mesh::{BoundaryGroup, PreparedMesh};
 
-use super::options::boundary_spec;
+use super::options::BoundaryArgs;
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
     /// Mesh file or GEOMETRY:NODES.
     pub mesh: String,
-    /// Inlet rule or group, as for solve (default: the group `inlet`, else xmin).
-    #[arg(long, value_name = "SPEC")]
-    pub inlet: Option<String>,
-    /// Outlet rule or group, as for solve (default: the group `outlet`, else xmax).
-    #[arg(long, value_name = "SPEC")]
-    pub outlet: Option<String>,
-    /// Tolerance of the coordinate rules, relative to the mesh's larger side.
-    #[arg(long, default_value_t = 1e-9)]
-    pub bc_tol: f64,
+    #[command(flatten)]
+    pub boundary: BoundaryArgs,
 }
 
 pub fn run(args: InfoArgs) -> Result<()> {
@@ -45,21 +38,16 @@ pub fn run(args: InfoArgs) -> Result<()> {
     for g in &mesh.groups {
         println!("  group        {:<12} {} edges", g.name, g.edges.len());
     }
-    let inlet = args
-        .inlet
-        .as_deref()
-        .map_or_else(|| BoundarySpec::default_inlet(&mesh.groups), boundary_spec);
-    let outlet = args
-        .outlet
-        .as_deref()
-        .map_or_else(|| BoundarySpec::default_outlet(&mesh.groups), boundary_spec);
+    let (inlet, outlet) = args.boundary.specs()?;
+    let inlet = inlet.unwrap_or_else(|| BoundarySpec::default_inlet(&mesh.groups));
+    let outlet = outlet.unwrap_or_else(|| BoundarySpec::default_outlet(&mesh.groups));
     match Boundary::from_specs(
         &prepared,
         &mesh.groups,
         &inlet,
         &outlet,
         &mesh.source,
-        args.bc_tol,
+        args.boundary.bc_tol,
     ) {
         Ok(b) => println!(
             "  inlet        {inlet}: {} nodes, {} edges\n  outlet       {outlet}: {} nodes",
@@ -79,7 +67,7 @@ pub fn run(args: InfoArgs) -> Result<()> {
             group,
             &rule,
             &mesh.source,
-            args.bc_tol,
+            args.boundary.bc_tol,
         ) {
             println!("  note         {note}");
         }

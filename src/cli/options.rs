@@ -140,6 +140,16 @@ pub struct ProblemArgs {
     /// CG iteration limit.
     #[arg(long, default_value_t = 100_000)]
     pub max_iter: usize,
+    #[command(flatten)]
+    pub boundary: BoundaryArgs,
+    /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Where the inlet and the outlet are (solve, check, info).
+#[derive(Debug, Args, Default, Clone)]
+pub struct BoundaryArgs {
     /// Inlet: the name of a boundary group of the mesh (a Gmsh physical curve), or xmin, xmax,
     /// ymin, ymax (the nodes within --bc-tol of that side of the bounding box). Default: the
     /// group `inlet` if the mesh has one, else xmin.
@@ -153,9 +163,28 @@ pub struct ProblemArgs {
     /// a few units in the last place of its coordinates).
     #[arg(long, default_value_t = 1e-9)]
     pub bc_tol: f64,
-    /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
-    #[arg(long)]
-    pub threads: Option<usize>,
+}
+
+impl BoundaryArgs {
+    /// The inlet and outlet specs as given (`None`: the default for the mesh), range-checked.
+    pub fn specs(&self) -> Result<(Option<BoundarySpec>, Option<BoundarySpec>)> {
+        in_range(
+            "--bc-tol",
+            self.bc_tol,
+            1e-15,
+            0.1,
+            "between 1e-15 and 0.1 (relative to the mesh's size)",
+        )?;
+        let spec = |s: &Option<String>| s.as_deref().map(boundary_spec);
+        let (inlet, outlet) = (spec(&self.inlet), spec(&self.outlet));
+        if inlet.is_some() && inlet == outlet {
+            bail!(
+                "--inlet and --outlet are both {}",
+                self.inlet.as_deref().unwrap_or_default()
+            );
+        }
+        Ok((inlet, outlet))
+    }
 }
 
 /// The most worker threads potflow starts.
@@ -176,13 +205,6 @@ impl ProblemArgs {
         // computes can overflow or underflow.
         // Below 1e-12 CG stagnates in round-off on large meshes.
         in_range("--rtol", self.rtol, 1e-12, 0.1, "between 1e-12 and 0.1")?;
-        in_range(
-            "--bc-tol",
-            self.bc_tol,
-            1e-15,
-            0.1,
-            "between 1e-15 and 0.1 (relative to the mesh's size)",
-        )?;
         in_range(
             "--inlet-velocity",
             self.inlet_velocity.abs(),
@@ -214,14 +236,7 @@ impl ProblemArgs {
         if self.max_iter == 0 {
             bail!("--max-iter must be at least 1");
         }
-        let spec = |s: &Option<String>| s.as_deref().map(boundary_spec);
-        let (inlet, outlet) = (spec(&self.inlet), spec(&self.outlet));
-        if inlet.is_some() && inlet == outlet {
-            bail!(
-                "--inlet and --outlet are both {}",
-                self.inlet.as_deref().unwrap_or_default()
-            );
-        }
+        let (inlet, outlet) = self.boundary.specs()?;
         Ok(SolveOptions {
             inlet,
             outlet,
@@ -239,7 +254,7 @@ impl ProblemArgs {
                 rtol: self.rtol,
                 max_iter: self.max_iter,
             },
-            bc_tol: self.bc_tol,
+            bc_tol: self.boundary.bc_tol,
         })
     }
 
