@@ -691,3 +691,38 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
         }
     }
 }
+
+#[test]
+fn results_files_are_identical_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |threads: &str| {
+        let h5 = dir.path().join(format!("r{threads}.h5"));
+        let o = potflow(&[
+            "solve",
+            "venturi:20000",
+            "--backend",
+            "cpu",
+            "--threads",
+            threads,
+            "--output",
+            s(&h5),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let f = potflow::mesh::hdf5::open(&h5).unwrap();
+        ["u", "vel", "abs_vel", "pressure"].map(|d| {
+            f.dataset(d)
+                .unwrap()
+                .read_f64()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        })
+    };
+    let one = read("1");
+    assert!(
+        read("2") == one && read("3") == one,
+        "the datasets differ between thread counts"
+    );
+}

@@ -153,3 +153,58 @@ fn amg_iterations_barely_grow_under_refinement() {
     assert!(fine as f64 <= 1.5 * coarse as f64, "{coarse} -> {fine}");
     assert!(fine <= 40);
 }
+
+/// The bits of a slice, for exact comparison.
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn results_are_bit_identical_on_any_thread_count() {
+    // Every reduction runs over fixed blocks (solver::reduce), so the thread count and the
+    // work stealing cannot change the order of a sum: 1, 2 and 3 threads, twice each, give
+    // the same bits, through a hierarchy of three or more levels.
+    let mesh = generate::by_name("channel_with_cylinder", 30_000).unwrap();
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                solve::run(
+                    &mesh,
+                    &SolveOptions::default(),
+                    Kernels::Cpu,
+                    0.0,
+                    &mut |_, _| {},
+                )
+                .unwrap()
+            })
+    };
+    let first = run(1);
+    assert!(first.solver.levels.len() >= 3, "{:?}", first.solver.levels);
+    let vel = |o: &potflow::solve::Outcome| bits(&o.fields.vel.concat());
+    for threads in [1, 2, 3] {
+        for _ in 0..2 {
+            let again = run(threads);
+            assert_eq!(
+                again.cg.iterations, first.cg.iterations,
+                "{threads} threads"
+            );
+            assert!(
+                bits(&again.u) == bits(&first.u),
+                "u differs on {threads} threads"
+            );
+            assert!(
+                vel(&again) == vel(&first),
+                "vel differs on {threads} threads"
+            );
+            assert!(bits(&again.fields.abs_vel) == bits(&first.fields.abs_vel));
+            assert!(bits(&again.fields.pressure) == bits(&first.fields.pressure));
+            assert_eq!(
+                again.boundary.outflow.to_bits(),
+                first.boundary.outflow.to_bits()
+            );
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use super::reduce::{dot, norm, sum_blocks, BLOCK};
 use super::{spmv, Preconditioner};
 use crate::assembly::Matrix;
 
@@ -32,14 +33,6 @@ pub struct CgOutcome {
     pub converged: bool,
     /// The true relative residual ‖b − A x‖ / ‖b‖, recomputed at the end.
     pub relative_residual: f64,
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.par_iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
 }
 
 /// r = b − A x; returns ‖r‖.
@@ -117,17 +110,21 @@ fn cg_scaled(
                 break 'restart;
             }
             let alpha = rz / pap;
-            // Fused: x += α p, r −= α A p, and ‖r‖² in one pass.
-            let rr: f64 = x
-                .par_iter_mut()
-                .zip(r.par_iter_mut())
-                .zip(p.par_iter().zip(&ap))
-                .map(|((x, r), (p, ap))| {
-                    *x += alpha * p;
-                    *r -= alpha * ap;
-                    *r * *r
-                })
-                .sum();
+            // Fused: x += α p, r −= α A p, and ‖r‖² in one pass, block by block.
+            let rr = sum_blocks(
+                x.par_chunks_mut(BLOCK)
+                    .zip(r.par_chunks_mut(BLOCK))
+                    .zip(p.par_chunks(BLOCK).zip(ap.par_chunks(BLOCK)))
+                    .map(|((x, r), (p, ap))| {
+                        let mut rr = 0.0;
+                        for k in 0..x.len() {
+                            x[k] += alpha * p[k];
+                            r[k] -= alpha * ap[k];
+                            rr += r[k] * r[k];
+                        }
+                        rr
+                    }),
+            );
             iterations += 1;
             r_norm = rr.sqrt();
             progress(iterations, r_norm / b_norm);

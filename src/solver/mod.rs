@@ -10,6 +10,7 @@
 pub mod amg;
 pub mod cg;
 pub mod jacobi;
+pub mod reduce;
 pub mod spgemm;
 pub mod spmv;
 

@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 
 use crate::assembly::Matrix;
+use crate::solver::reduce::{dot, norm};
 use crate::solver::{inverse_diagonal, spmv::spmv};
 
 /// The smoother of one level.
@@ -29,8 +30,8 @@ fn spectral_radius(a: &Matrix, inv_diag: &[f64], steps: usize) -> f64 {
     let mut v: Vec<f64> = (0..n)
         .map(|i| 1.0 + ((i * 7919) % 17) as f64 / 17.0)
         .collect();
-    let norm = v.par_iter().map(|x| x * x).sum::<f64>().sqrt();
-    v.par_iter_mut().for_each(|x| *x /= norm);
+    let v_norm = norm(&v);
+    v.par_iter_mut().for_each(|x| *x /= v_norm);
     let mut v_prev = vec![0.0; n];
     let (mut alpha, mut beta) = (Vec::new(), Vec::new());
     let mut w = vec![0.0; n];
@@ -44,12 +45,12 @@ fn spectral_radius(a: &Matrix, inv_diag: &[f64], steps: usize) -> f64 {
             .for_each(|((o, v), s)| *o = v * s);
         spmv(a, &sv, &mut w);
         w.par_iter_mut().zip(&s).for_each(|(w, s)| *w *= s);
-        let al: f64 = w.par_iter().zip(&v).map(|(w, v)| w * v).sum();
+        let al = dot(&w, &v);
         w.par_iter_mut()
             .zip(&v)
             .zip(&v_prev)
             .for_each(|((w, v), vp)| *w -= al * v + b_prev * vp);
-        let b: f64 = w.par_iter().map(|x| x * x).sum::<f64>().sqrt();
+        let b = norm(&w);
         alpha.push(al);
         if b.is_nan() || b <= 1e-12 * al.abs() {
             break;
