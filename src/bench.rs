@@ -56,12 +56,14 @@ impl Config {
 }
 
 /// The quantities taken from one run's report.
-pub const METRICS: [&str; 10] = [
+pub const METRICS: [&str; 12] = [
     "assemble",
     "bc",
     "solve",
     "post",
     "total",
+    "write",
+    "wall",
     "gpu_setup",
     "load",
     "iterations",
@@ -69,10 +71,72 @@ pub const METRICS: [&str; 10] = [
     "gpu_buffer_mb",
 ];
 
-/// One run's numbers, in the order of [`METRICS`].
-#[derive(Debug, Clone, Serialize)]
+/// The unit of each of [`METRICS`].
+pub const UNITS: [&str; 12] = [
+    "s", "s", "s", "s", "s", "s", "s", "s", "s", "count", "MB", "MB",
+];
+
+/// One run's numbers, in the order of [`METRICS`]; in JSON an object keyed by metric.
+#[derive(Debug, Clone)]
 pub struct Sample {
     pub values: Vec<f64>,
+}
+
+impl Serialize for Sample {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.values.len()))?;
+        for (metric, v) in METRICS.iter().zip(&self.values) {
+            map.serialize_entry(metric, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `stats` in JSON: an object keyed by metric, each with its unit, median, min and max.
+fn named_stats<S: serde::Serializer>(stats: &[Stat], s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(stats.len()))?;
+    for ((metric, unit), st) in METRICS.iter().zip(UNITS).zip(stats) {
+        map.serialize_entry(
+            metric,
+            &serde_json::json!({"unit": unit, "median": st.median, "min": st.min, "max": st.max}),
+        )?;
+    }
+    map.end()
+}
+
+/// The machine the benchmark ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    /// CPU model (Linux: /proc/cpuinfo), or "unknown".
+    pub cpu: String,
+    /// Hardware threads available to potflow.
+    pub cores: usize,
+    /// Total memory in GB (Linux: /proc/meminfo), if known.
+    pub memory_gb: Option<f64>,
+    pub os: &'static str,
+    pub arch: &'static str,
+}
+
+impl Machine {
+    /// This machine.
+    pub fn this() -> Self {
+        let field = |file: &str, key: &str| -> Option<String> {
+            let text = std::fs::read_to_string(file).ok()?;
+            let line = text.lines().find(|l| l.starts_with(key))?;
+            Some(line.split_once(':')?.1.trim().to_string())
+        };
+        Machine {
+            cpu: field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into()),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_gb: field("/proc/meminfo", "MemTotal")
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+                .map(|kb| (kb / 1048576.0 * 10.0).round() / 10.0),
+            os: std::env::consts::OS,
+            arch: std::env::consts::ARCH,
+        }
+    }
 }
 
 fn number(v: &Value, path: &[&str]) -> Option<f64> {
@@ -89,6 +153,8 @@ impl Sample {
                 t("solve"),
                 t("post"),
                 t("total"),
+                t("write"),
+                t("wall"),
                 t("gpu_setup"),
                 t("load"),
                 number(r, &["solver", "iterations"]).unwrap_or(f64::NAN),
@@ -141,6 +207,7 @@ pub struct ConfigResult {
     pub threads: usize,
     pub samples: Vec<Sample>,
     /// Per metric, in the order of [`METRICS`].
+    #[serde(serialize_with = "named_stats")]
     pub stats: Vec<Stat>,
     /// Why the configuration could not run (e.g. no GPU), if it could not.
     pub error: Option<String>,
@@ -168,6 +235,7 @@ pub struct MeshResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
     pub potflow_version: &'static str,
+    pub machine: Machine,
     pub repeat: usize,
     pub host_threads: usize,
     pub meshes: Vec<MeshResult>,
@@ -322,6 +390,7 @@ pub fn run(plan: &BenchPlan, progress: &mut dyn FnMut(&str)) -> Result<BenchResu
     }
     Ok(BenchResult {
         potflow_version: env!("CARGO_PKG_VERSION"),
+        machine: Machine::this(),
         repeat: plan.repeat,
         host_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         meshes,
@@ -360,6 +429,15 @@ pub fn markdown(result: &BenchResult) -> String {
         "potflow {} bench: {} repeats per configuration, alternating; median (min–max); {} host threads.\n",
         result.potflow_version, result.repeat, result.host_threads
     ));
+    let m = &result.machine;
+    out.push_str(&format!(
+        "Machine: {}, {} hardware threads, {} GB, {} {}.\n",
+        m.cpu,
+        m.cores,
+        m.memory_gb.map_or("?".into(), |g| g.to_string()),
+        m.os,
+        m.arch
+    ));
     for m in &result.meshes {
         out.push_str(&format!(
             "\n### {} ({} nodes, {} elements)\n\n",
@@ -384,12 +462,14 @@ pub fn markdown(result: &BenchResult) -> String {
             out.push_str(" |\n|---|");
             out.push_str(&"---|".repeat(ran.len()));
             out.push('\n');
-            let rows: [(&str, &str, usize); 10] = [
+            let rows: [(&str, &str, usize); 12] = [
                 ("assemble (s)", "assemble", 3),
                 ("bc (s)", "bc", 3),
                 ("solve (s)", "solve", 3),
                 ("post (s)", "post", 3),
                 ("total (s)", "total", 3),
+                ("write (s)", "write", 3),
+                ("wall (s)", "wall", 3),
                 ("CG iterations", "iterations", 0),
                 ("peak memory (MB)", "peak_rss_mb", 0),
                 ("GPU memory (MB)", "gpu_buffer_mb", 1),
@@ -456,7 +536,8 @@ pub fn markdown(result: &BenchResult) -> String {
 
 /// One CSV row per mesh, configuration and metric: median, min, max.
 pub fn csv(result: &BenchResult) -> String {
-    let mut out = String::from("mesh,nodes,elements,config,label,threads,metric,median,min,max\n");
+    let mut out =
+        String::from("mesh,nodes,elements,config,label,threads,metric,unit,median,min,max\n");
     for m in &result.meshes {
         for c in m
             .configs
@@ -464,9 +545,9 @@ pub fn csv(result: &BenchResult) -> String {
             .chain(&m.scaling)
             .filter(|c| c.error.is_none())
         {
-            for (metric, s) in METRICS.iter().zip(&c.stats) {
+            for ((metric, unit), s) in METRICS.iter().zip(UNITS).zip(&c.stats) {
                 out.push_str(&format!(
-                    "\"{}\",{},{},{},\"{}\",{},{},{},{},{}\n",
+                    "\"{}\",{},{},{},\"{}\",{},{},{unit},{},{},{}\n",
                     m.mesh.replace('"', "'"),
                     m.nodes,
                     m.elements,

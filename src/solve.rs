@@ -171,6 +171,8 @@ impl Kernels<'_> {
 /// Seconds spent in each stage. `total` is the wall time from the start of `load` to the end
 /// of `post` (outputs excluded). `gpu_setup` (device, shader compilation, pipelines) is the
 /// first-run overhead, paid once per process and reported apart: it is not in `total`.
+/// `write` (the outputs) and `wall` (the command from start to the last output in place,
+/// everything included: what the user waits for) are set by whoever writes the outputs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
     pub gpu_setup: f64,
@@ -180,6 +182,8 @@ pub struct Timings {
     pub solve: f64,
     pub post: f64,
     pub total: f64,
+    pub write: f64,
+    pub wall: f64,
 }
 
 /// The boundary as found and the flux through it (volume rates per unit depth, m²/s).

@@ -81,7 +81,9 @@ fn solve_writes_report_and_results_in_input_order() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = String::from_utf8_lossy(&o.stdout);
-    for stage in ["load", "assemble", "bc", "solve", "post", "total"] {
+    for stage in [
+        "load", "assemble", "bc", "solve", "post", "total", "write", "wall",
+    ] {
         assert!(table.contains(stage), "stage {stage} missing from\n{table}");
     }
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
@@ -94,9 +96,24 @@ fn solve_writes_report_and_results_in_input_order() {
     assert_eq!(report["solver"]["converged"], true);
     assert_eq!(report["boundary"]["inlet"], "xmin");
     assert_eq!(report["boundary"]["outlet"], "xmax");
-    for key in ["load", "assemble", "bc", "solve", "post", "total"] {
+    for key in ["load", "assemble", "bc", "solve", "post", "total", "write"] {
         assert!(report["timings"][key].as_f64().unwrap() >= 0.0);
     }
+    let t = &report["timings"];
+    assert!(
+        t["wall"].as_f64().unwrap() >= t["total"].as_f64().unwrap() + t["write"].as_f64().unwrap()
+    );
+    // The report says what made it: the command line, when, and which potflow.
+    assert_eq!(report["run"]["command_line"][1], "solve");
+    let when = report["run"]["created_utc"].as_str().unwrap();
+    assert!(
+        when.len() == 20 && when.ends_with('Z') && when.starts_with("20"),
+        "{when}"
+    );
+    assert!(report["run"]["potflow"]
+        .as_str()
+        .unwrap()
+        .starts_with("0.1.0"));
     // The inflow is γ times the inlet's length (1 m): known from the geometry alone.
     let inflow = report["boundary"]["inflow"].as_f64().unwrap();
     let outflow = report["boundary"]["outflow"].as_f64().unwrap();
@@ -658,6 +675,20 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let m = &result["meshes"][0];
     assert_eq!(m["nodes"], 583);
+    // Every figure by name: the machine, and each statistic with its metric and unit.
+    assert!(result["machine"]["cores"].as_u64().unwrap() >= 1);
+    let stats = &m["configs"][0]["stats"];
+    assert_eq!(stats["total"]["unit"], "s");
+    assert!(
+        stats["wall"]["median"].as_f64().unwrap() >= stats["total"]["median"].as_f64().unwrap()
+    );
+    assert_eq!(stats["peak_rss_mb"]["unit"], "MB");
+    assert!(
+        m["configs"][0]["samples"][0]["iterations"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     let n_configs = configs.split(',').count();
     assert_eq!(m["configs"].as_array().unwrap().len(), n_configs);
     for c in m["configs"]
@@ -676,7 +707,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(
         rows.len(),
-        (n_configs + 2) * 10,
+        (n_configs + 2) * 12,
         "one row per configuration and metric"
     );
     for row in rows {

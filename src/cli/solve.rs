@@ -181,6 +181,7 @@ impl OutputPlan {
 }
 
 pub fn run(args: SolveArgs) -> Result<()> {
+    let started = Instant::now();
     let opts = args.problem.options()?;
     let outputs = args.output_plan()?;
     outputs.check(args.mesh.as_deref())?;
@@ -215,48 +216,49 @@ pub fn run(args: SolveArgs) -> Result<()> {
     bar.finish_and_clear();
     outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
-    let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
-    report.backend_reason = backend_reason;
     for dir in outputs.dir.iter().chain(&outputs.png) {
         create_dir(dir)?;
     }
-    if !args.quiet {
-        print_summary(&report, &outcome);
-    }
     // Every output is staged and renamed into place together; a run that did not converge
-    // writes its report alone (it says so), and a run that fails writes nothing.
+    // writes its report alone (it says so), and a run that fails writes nothing. The report
+    // goes last, so that it holds the time the others took.
     let mut staged = Staged::default();
+    let write_start = Instant::now();
+    if outcome.cg.converged {
+        for path in &outputs.results {
+            write_results(&staged.stage(path), &mesh, &outcome, &opts)?;
+        }
+        for path in &outputs.vtu {
+            potflow::output::vtu::write_vtu(&staged.stage(path), &mesh, &outcome)?;
+        }
+        let case = args
+            .mesh
+            .as_deref()
+            .map(|m| {
+                Path::new(m)
+                    .file_name()
+                    .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| mesh.source.clone());
+        for dir in &outputs.png {
+            for field in Field::ALL {
+                let path = staged.stage(&dir.join(field.file_name()));
+                write_png(&path, field, &case, &mesh, &outcome, args.png_width)?;
+            }
+        }
+    }
+    outcome.timings.write = write_start.elapsed().as_secs_f64();
+    outcome.timings.wall = started.elapsed().as_secs_f64();
+    let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
+    report.backend_reason = backend_reason;
     for path in &outputs.json {
         write_atomically(&staged.stage(path), report.to_json().as_bytes())?;
     }
-    if !outcome.cg.converged {
-        staged.commit()?;
-        return Ok(outcome.ensure_converged(opts.cg.rtol)?);
-    }
-    let start = Instant::now();
-    for path in &outputs.results {
-        write_results(&staged.stage(path), &mesh, &outcome, &opts)?;
-    }
-    for path in &outputs.vtu {
-        potflow::output::vtu::write_vtu(&staged.stage(path), &mesh, &outcome)?;
-    }
-    let case = args
-        .mesh
-        .as_deref()
-        .map(|m| {
-            Path::new(m)
-                .file_name()
-                .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| mesh.source.clone());
-    for dir in &outputs.png {
-        for field in Field::ALL {
-            let path = staged.stage(&dir.join(field.file_name()));
-            write_png(&path, field, &case, &mesh, &outcome, args.png_width)?;
-        }
-    }
     staged.commit()?;
-    log::info!("outputs written in {:.3} s", start.elapsed().as_secs_f64());
+    if !args.quiet {
+        print_summary(&report, &outcome);
+    }
+    outcome.ensure_converged(opts.cg.rtol)?;
     if let (Some(dir), false) = (&outputs.dir, args.quiet) {
         println!(
             "\n  outputs   {}/ (report.json, results.h5, result.vtu, velocity.png, potential.png, pressure.png)",
@@ -337,15 +339,21 @@ fn print_summary(r: &Report, o: &Outcome) {
     let t = &r.timings;
     println!();
     println!("  stage      seconds");
-    for (name, v) in [
-        ("load", t.load),
-        ("assemble", t.assemble),
-        ("bc", t.bc),
-        ("solve", t.solve),
-        ("post", t.post),
-        ("total", t.total),
+    for (name, v, note) in [
+        ("load", t.load, ""),
+        ("assemble", t.assemble, ""),
+        ("bc", t.bc, ""),
+        ("solve", t.solve, ""),
+        ("post", t.post, ""),
+        ("total", t.total, "   load to post"),
+        ("write", t.write, "   outputs"),
+        (
+            "wall",
+            t.wall,
+            "   the whole command: GPU set-up and outputs included",
+        ),
     ] {
-        println!("  {name:<9} {v:>8.3}");
+        println!("  {name:<9} {v:>8.3}{note}");
         if name == "solve" {
             println!(
                 "    setup   {:>8.3}\n    iterate {:>8.3}",

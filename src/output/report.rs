@@ -103,10 +103,66 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// What made the report: the command line, when, and which potflow.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct RunReport {
+    pub command_line: Vec<String>,
+    /// UTC, ISO 8601 to the second (`2026-11-25T17:35:41Z`).
+    pub created_utc: String,
+    /// The crate version, and `git describe` of the source where it was built from a git
+    /// checkout (`0.1.0 (abc1234)`).
+    pub potflow: String,
+}
+
+impl RunReport {
+    /// This process, now.
+    pub fn now() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        RunReport {
+            command_line: std::env::args().collect(),
+            created_utc: utc_timestamp(secs),
+            potflow: version(),
+        }
+    }
+}
+
+/// potflow's version, with `git describe` where the build had it.
+pub fn version() -> String {
+    match option_env!("POTFLOW_GIT_DESCRIBE") {
+        Some(git) if !git.is_empty() => format!("{} ({git})", env!("CARGO_PKG_VERSION")),
+        _ => env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch (days to civil date: H. Hinnant's
+/// algorithm).
+pub fn utc_timestamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub potflow_version: &'static str,
+    pub run: RunReport,
     pub mesh: MeshReport,
     pub backend: String,
     /// Why this backend: what `--backend` asked for and, for `auto`, what it found.
@@ -143,6 +199,7 @@ impl Report {
         let (pressure_min, pressure_max) = range(f.pressure.iter().copied());
         Report {
             potflow_version: env!("CARGO_PKG_VERSION"),
+            run: RunReport::now(),
             mesh: MeshReport {
                 path: path.to_string(),
                 nodes: outcome.nodes,
@@ -194,5 +251,18 @@ impl Report {
     /// Pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_timestamp;
+
+    #[test]
+    fn utc_timestamps_of_known_instants() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        // 2000-02-29 (a leap day in a century leap year) and the end of 2026-11-25.
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_timestamp(1_795_651_199), "2026-11-25T23:59:59Z");
     }
 }

@@ -66,7 +66,7 @@ pub fn vtu_bytes(mesh: &Mesh, outcome: &Outcome, title: &str) -> Result<Vec<u8>>
         file_path: None,
     };
     let xml = vtk
-        .try_into_xml_format(Compressor::ZLib, 6)
+        .try_into_xml_format(Compressor::None, 0)
         .map_err(|e| Error::Output {
             path: "result.vtu".into(),
             reason: format!("cannot encode VTU: {e}"),
