@@ -307,12 +307,29 @@ fn label(config: &Config, report: &Value) -> (String, usize) {
     (label, threads)
 }
 
+/// Where a benchmark is: runs done, runs in all, and what runs now.
+pub type BenchProgress<'a> = &'a mut dyn FnMut(usize, usize, &str);
+
+/// Counts the child runs as they start.
+struct Counter<'a> {
+    done: usize,
+    total: usize,
+    progress: BenchProgress<'a>,
+}
+
+impl Counter<'_> {
+    fn start(&mut self, line: &str) {
+        (self.progress)(self.done, self.total, line);
+        self.done += 1;
+    }
+}
+
 /// Runs `configs` `repeat` times each, alternating, on `mesh`.
 fn run_configs(
     plan: &BenchPlan,
     mesh: &str,
     configs: &[Config],
-    progress: &mut dyn FnMut(&str),
+    counter: &mut Counter,
 ) -> Result<(Vec<ConfigResult>, Option<Value>)> {
     let mut results: Vec<ConfigResult> = configs
         .iter()
@@ -331,8 +348,8 @@ fn run_configs(
             if results[k].error.is_some() {
                 continue;
             }
-            progress(&format!(
-                "{mesh}: {} run {}/{}",
+            counter.start(&format!(
+                "{mesh}: {} (repeat {}/{})",
                 config.name,
                 rep + 1,
                 plan.repeat
@@ -358,17 +375,22 @@ fn run_configs(
     Ok((results, any_report))
 }
 
-/// Runs the plan. `progress` hears one line per child run.
-pub fn run(plan: &BenchPlan, progress: &mut dyn FnMut(&str)) -> Result<BenchResult> {
+/// Runs the plan. `progress(done, total, line)` hears each child run as it starts.
+pub fn run(plan: &BenchPlan, progress: BenchProgress) -> Result<BenchResult> {
     if plan.repeat == 0 {
         return Err(Error::Option("--repeat must be at least 1".into()));
     }
+    let mut counter = Counter {
+        done: 0,
+        total: plan.meshes.len() * (plan.configs.len() + plan.threads.len()) * plan.repeat,
+        progress,
+    };
     let mut meshes = Vec::new();
     for mesh in &plan.meshes {
-        let (configs, report) = run_configs(plan, mesh, &plan.configs, progress)?;
+        let (configs, report) = run_configs(plan, mesh, &plan.configs, &mut counter)?;
         let scaling_configs: Vec<Config> =
             plan.threads.iter().map(|&t| Config::threads(t)).collect();
-        let (scaling, scaling_report) = run_configs(plan, mesh, &scaling_configs, progress)?;
+        let (scaling, scaling_report) = run_configs(plan, mesh, &scaling_configs, &mut counter)?;
         let report = report.or(scaling_report).ok_or_else(|| {
             let why: Vec<String> = configs
                 .iter()

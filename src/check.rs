@@ -160,7 +160,7 @@ pub fn compare(mesh: &Mesh, ctx: &GpuContext, opts: &SolveOptions) -> Result<Vec
 
     let mut opts = opts.clone();
     opts.cg.rtol = opts.cg.rtol.min(1e-10);
-    let cpu = solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {})?;
+    let cpu = solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {})?;
     let gpu = solve::run(
         mesh,
         &opts,
@@ -169,7 +169,7 @@ pub fn compare(mesh: &Mesh, ctx: &GpuContext, opts: &SolveOptions) -> Result<Vec
             fallback: false,
         },
         0.0,
-        &mut |_, _| {},
+        &mut |_| {},
     )?;
     cpu.ensure_converged(opts.cg.rtol)?;
     gpu.ensure_converged(opts.cg.rtol)?;

@@ -352,17 +352,28 @@ fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
 
+/// What the pipeline says while it runs, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// A stage begins: "load", "assemble", "bc", "setup" (the preconditioner), "iterate"
+    /// (CG), "post".
+    Stage(&'static str),
+    /// A CG iteration ended: its number and the relative residual.
+    Iteration(usize, f64),
+}
+
 /// Runs the whole pipeline with the element kernels on `kernels`. `read_seconds` is the time
-/// already spent reading the file; it is counted in `load`. `progress(iteration, relative
-/// residual)` follows CG.
+/// already spent reading the file; it is counted in `load`. `progress` hears each stage begin
+/// and each CG iteration end.
 pub fn run(
     mesh: &Mesh,
     opts: &SolveOptions,
     kernels: Kernels,
     read_seconds: f64,
-    progress: &mut dyn FnMut(usize, f64),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome> {
     let start = Instant::now();
+    progress(Progress::Stage("load"));
     let mut t = Timings::default();
     let mut gpu_fallback = None;
 
@@ -371,6 +382,7 @@ pub fn run(
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
+    progress(Progress::Stage("assemble"));
     let slots = kernels.run(
         "assemble",
         &mut gpu_fallback,
@@ -382,6 +394,7 @@ pub fn run(
     t.assemble = seconds(stage);
 
     let stage = Instant::now();
+    progress(Progress::Stage("bc"));
     let (load, dirichlet) = apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
     t.bc = seconds(stage);
 
@@ -392,10 +405,12 @@ pub fn run(
             mesh.source
         )));
     }
+    progress(Progress::Stage("setup"));
     let mut pc = opts
         .solver
         .build(&sys.matrix)
         .map_err(|e| e.in_mesh(&mesh.source))?;
+    progress(Progress::Stage("iterate"));
     let iterate = Instant::now();
     let mut u = vec![0.0; prepared.nodes()];
     let cg_outcome = cg(
@@ -404,12 +419,13 @@ pub fn run(
         &mut u,
         pc.preconditioner.as_ref(),
         opts.cg,
-        progress,
+        &mut |it, res| progress(Progress::Iteration(it, res)),
     );
     pc.info.iterate_seconds = seconds(iterate);
     t.solve = seconds(stage);
 
     let stage = Instant::now();
+    progress(Progress::Stage("post"));
     let fields = kernels.run(
         "post",
         &mut gpu_fallback,

@@ -123,7 +123,7 @@ fn patch_test_on_every_backend() {
         ..SolveOptions::default()
     };
     for (name, kernels, tol) in backends() {
-        let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_, _| {}).unwrap();
+        let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_| {}).unwrap();
         // f64: exact up to round-off; f32: the element tolerance carries over to u and v.
         let bound = if tol == 0.0 || tol < 1e-10 {
             1e-10
@@ -170,7 +170,7 @@ fn reference_meshes_match_the_reference_on_every_backend() {
             ..SolveOptions::default()
         };
         for (backend, kernels, tol) in backends() {
-            let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_, _| {}).unwrap();
+            let out = solve::run(&mesh, &opts, kernels, 0.0, &mut |_| {}).unwrap();
             let (du, dv) = (
                 max_rel_diff(&out.u, &u_ref),
                 max_rel_diff(&out.fields.abs_vel, &v_ref),

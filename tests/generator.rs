@@ -58,7 +58,7 @@ fn every_geometry_meshes_solves_balances_and_converges() {
                 .into_iter()
                 .fold(f64::INFINITY, f64::min);
             assert!(worst > 0.2, "{geometry}: worst Jacobian ratio {worst}");
-            let out = solve::run(&mesh, &opts(), Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+            let out = solve::run(&mesh, &opts(), Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
             assert_balance(geometry, &mesh, &out.boundary);
             functional.push(mean_inlet_potential(&mesh, &out.u));
         }
@@ -137,7 +137,7 @@ fn msh_files_round_trip_with_their_groups() {
             outlet: Some(BoundarySpec::Group("outlet".into())),
             ..opts()
         };
-        let out = solve::run(&back, &named, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+        let out = solve::run(&back, &named, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
         assert_balance(geometry, &back, &out.boundary);
         // And the .h5 output in the reference layout reads back the same.
         let h5 = dir.path().join(format!("{geometry}.h5"));

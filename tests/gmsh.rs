@@ -57,7 +57,7 @@ fn channel_around_a_cylinder_conserves_mass() {
         &named("inlet", "outlet"),
         Kernels::Cpu,
         0.0,
-        &mut |_, _| {},
+        &mut |_| {},
     )
     .unwrap();
     let b = out.boundary;
@@ -84,7 +84,7 @@ fn channel_around_a_cylinder_conserves_mass() {
         },
         Kernels::Cpu,
         0.0,
-        &mut |_, _| {},
+        &mut |_| {},
     )
     .unwrap();
     assert!(max_rel_diff(&out.u, &rule.u) < 1e-10);
@@ -95,14 +95,7 @@ fn unstructured_straight_channel_reproduces_the_linear_solution() {
     // Gmsh puts mid-edge nodes at the middle of straight edges: every element is
     // straight-sided, so u = g (L − x) is exact.
     let mesh = read("straight_channel.msh");
-    let out = solve::run(
-        &mesh,
-        &named("in", "out"),
-        Kernels::Cpu,
-        0.0,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let out = solve::run(&mesh, &named("in", "out"), Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
         assert!((u - 2.5 * (3.0 - mesh.x[i])).abs() < 1e-10, "node {i}: {u}");
     }

@@ -237,8 +237,8 @@ fn out_dir_holds_everything_and_a_failed_run_leaves_only_its_report() {
             "potential.png",
             "pressure.png",
             "report.json",
-            "result.vtu",
             "results.h5",
+            "results.vtu",
             "velocity.png"
         ]
     );

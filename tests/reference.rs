@@ -40,7 +40,7 @@ fn check(name: &str) {
         },
         ..SolveOptions::default()
     };
-    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     assert!(out.cg.converged);
     let r = reference(name);
     let vel: Vec<f64> = out.fields.vel.iter().flatten().copied().collect();

@@ -110,7 +110,7 @@ fn amg_and_jacobi_agree_on_every_geometry_with_a_multilevel_hierarchy() {
                 },
                 ..SolveOptions::default()
             };
-            solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap()
+            solve::run(mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap()
         };
         let (amg, jacobi) = (run(SolverKind::Amg), run(SolverKind::Jacobi));
         let d = max_rel_diff(&amg.u, &jacobi.u);
@@ -141,7 +141,7 @@ fn amg_iterations_barely_grow_under_refinement() {
             &SolveOptions::default(),
             Kernels::Cpu,
             0.0,
-            &mut |_, _| {},
+            &mut |_| {},
         )
         .unwrap();
         assert!(out.cg.converged);
@@ -176,7 +176,7 @@ fn results_are_bit_identical_on_any_thread_count() {
                     &SolveOptions::default(),
                     Kernels::Cpu,
                     0.0,
-                    &mut |_, _| {},
+                    &mut |_| {},
                 )
                 .unwrap()
             })

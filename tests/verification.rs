@@ -26,7 +26,7 @@ fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
     // v = (g, 0) exactly, up to round-off and the CG tolerance (1e-13).
     let (length, g) = (3.0, 2.5);
     let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
-    let out = solve::run(&mesh, &tight(), Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &tight(), Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     assert!(
         out.reoriented_elements > 0,
         "the shuffled mesh has clockwise elements"
@@ -62,7 +62,7 @@ fn robin_inlet_gives_the_exact_solution_and_a_balanced_report() {
         robin_p: p,
         ..tight()
     };
-    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
         let exact = a * (length - mesh.x[i]);
         assert!(
@@ -91,7 +91,7 @@ fn inlet_and_outlet_on_ymin_and_ymax() {
         outlet: Some(potflow::bc::BoundarySpec::YMax),
         ..tight()
     };
-    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_, _| {}).unwrap();
+    let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
         let exact = g * (length - mesh.y[i]);
         assert!(
@@ -248,7 +248,7 @@ fn disconnected_piece_without_outlet_is_reported_singular() {
         &SolveOptions::default(),
         Kernels::Cpu,
         0.0,
-        &mut |_, _| {},
+        &mut |_| {},
     )
     .unwrap_err();
     assert!(err.to_string().contains("singular"), "{err}");

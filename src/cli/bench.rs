@@ -112,8 +112,18 @@ pub fn run(args: BenchArgs) -> Result<()> {
         extra_args,
         scratch: scratch.clone(),
     };
-    let bar = progress_bar(false, "{spinner} {msg} ({elapsed})");
-    let result = potflow::bench::run(&plan, &mut |line| bar.set_message(line.to_string()));
+    let bar = progress_bar(
+        false,
+        "{spinner} {pos}/{len} runs done, now {msg} ({elapsed}, about {eta} left)",
+    );
+    if !bar.is_hidden() {
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+    let result = potflow::bench::run(&plan, &mut |done, total, line| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(line.to_string());
+    });
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&scratch);
     let result = result?;

@@ -310,3 +310,46 @@ pub fn progress_bar(quiet: bool, template: &str) -> ProgressBar {
     );
     bar
 }
+
+/// The progress line of a solve: the stage, CG's iteration, residual and mean reduction per
+/// iteration, a moving spinner and the stage's elapsed time. On a terminal only.
+pub struct SolveProgress {
+    bar: ProgressBar,
+}
+
+impl SolveProgress {
+    pub fn new(quiet: bool) -> Self {
+        let bar = progress_bar(quiet, "{spinner} {prefix:<8} {msg} ({elapsed})");
+        if !bar.is_hidden() {
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        SolveProgress { bar }
+    }
+
+    /// A stage begins.
+    pub fn stage(&self, name: &'static str) {
+        self.bar.set_prefix(name);
+        self.bar.set_message("");
+        self.bar.reset_elapsed();
+    }
+
+    /// What the pipeline reports.
+    pub fn event(&self, event: potflow::solve::Progress) {
+        use potflow::solve::Progress;
+        match event {
+            Progress::Stage(name) => self.stage(name),
+            Progress::Iteration(it, residual) => {
+                // x₀ = 0, so the relative residual starts at 1: its it-th root is the mean
+                // reduction per iteration.
+                let rate = residual.powf(1.0 / it.max(1) as f64);
+                self.bar.set_message(format!(
+                    "CG {it} iterations, residual {residual:.2e}, ×{rate:.2} per iteration"
+                ));
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

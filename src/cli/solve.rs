@@ -10,7 +10,9 @@ use potflow::output::png::{write_png, Field};
 use potflow::output::{hdf5::write_results, report::Report, write_atomically, Staged};
 use potflow::solve::{self, Kernels, Outcome};
 
-use super::options::{create_dir, gpu_for, load_mesh, progress_bar, Backend, GpuArgs, ProblemArgs};
+use super::options::{
+    create_dir, gpu_for, load_mesh, Backend, GpuArgs, ProblemArgs, SolveProgress,
+};
 
 #[derive(Debug, Args, Default)]
 pub struct SolveArgs {
@@ -40,7 +42,7 @@ pub struct SolveArgs {
     /// Width of the PNG plots in pixels.
     #[arg(long, default_value_t = 1600, value_name = "PIXELS")]
     pub png_width: usize,
-    /// Write everything into DIR: report.json, results.h5, result.vtu and the plots. With no
+    /// Write everything into DIR: report.json, results.h5, results.vtu and the plots. With no
     /// output option at all, potflow writes everything into ./potflow-out.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -81,7 +83,7 @@ impl SolveArgs {
         if let Some(d) = dir {
             plan.json.push(d.join("report.json"));
             plan.results.push(d.join("results.h5"));
-            plan.vtu.push(d.join("result.vtu"));
+            plan.vtu.push(d.join("results.vtu"));
             plan.png.push(d.clone());
             plan.dir = Some(d);
         }
@@ -187,11 +189,16 @@ pub fn run(args: SolveArgs) -> Result<()> {
     outputs.check(args.mesh.as_deref())?;
     let (pool, threads) = args.problem.pool()?;
 
+    let bar = SolveProgress::new(args.quiet);
     // The mesh first: a mistyped name fails before any GPU work.
+    bar.stage("read");
     let read_start = Instant::now();
     let mesh = load_mesh(args.mesh.as_deref())?;
     let read_seconds = read_start.elapsed().as_secs_f64();
 
+    if args.backend != Backend::Cpu {
+        bar.stage("gpu");
+    }
     let (gpu, backend_reason) = gpu_for(args.backend, &args.gpu)?;
     let kernels = match &gpu {
         Some(ctx) => Kernels::Gpu {
@@ -201,19 +208,9 @@ pub fn run(args: SolveArgs) -> Result<()> {
         None => Kernels::Cpu,
     };
 
-    let bar = progress_bar(
-        args.quiet,
-        "{spinner} CG {pos} iterations, relative residual {msg} ({elapsed})",
-    );
-    let mut progress = |it: usize, res: f64| {
-        if it.is_multiple_of(16) {
-            bar.set_position(it as u64);
-            bar.set_message(format!("{res:.2e}"));
-        }
-    };
+    let mut progress = |event| bar.event(event);
     let mut outcome =
         pool.install(|| solve::run(&mesh, &opts, kernels, read_seconds, &mut progress))?;
-    bar.finish_and_clear();
     outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
     for dir in outputs.dir.iter().chain(&outputs.png) {
@@ -223,6 +220,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     // writes its report alone (it says so), and a run that fails writes nothing. The report
     // goes last, so that it holds the time the others took.
     let mut staged = Staged::default();
+    bar.stage("write");
     let write_start = Instant::now();
     if outcome.cg.converged {
         for path in &outputs.results {
@@ -255,13 +253,14 @@ pub fn run(args: SolveArgs) -> Result<()> {
         write_atomically(&staged.stage(path), report.to_json().as_bytes())?;
     }
     staged.commit()?;
+    bar.finish();
     if !args.quiet {
         print_summary(&report, &outcome);
     }
     outcome.ensure_converged(opts.cg.rtol)?;
     if let (Some(dir), false) = (&outputs.dir, args.quiet) {
         println!(
-            "\n  outputs   {}/ (report.json, results.h5, result.vtu, velocity.png, potential.png, pressure.png)",
+            "\n  outputs   {}/ (report.json, results.h5, results.vtu, velocity.png, potential.png, pressure.png)",
             dir.display()
         );
     }

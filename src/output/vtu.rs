@@ -68,12 +68,12 @@ pub fn vtu_bytes(mesh: &Mesh, outcome: &Outcome, title: &str) -> Result<Vec<u8>>
     let xml = vtk
         .try_into_xml_format(Compressor::None, 0)
         .map_err(|e| Error::Output {
-            path: "result.vtu".into(),
+            path: "results.vtu".into(),
             reason: format!("cannot encode VTU: {e}"),
         })?;
     let mut bytes = Vec::new();
     xml.write(&mut bytes).map_err(|e| Error::Output {
-        path: "result.vtu".into(),
+        path: "results.vtu".into(),
         reason: format!("cannot encode VTU: {e}"),
     })?;
     Ok(bytes)
