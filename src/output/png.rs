@@ -50,11 +50,17 @@ impl Field {
         }
     }
 
-    fn colorbar_label(self) -> &'static str {
-        match self {
-            Field::Velocity => "|v| (m/s)",
-            Field::Potential => "u (m²/s)",
-            Field::Pressure => "p (Pa)",
+    /// The colour bar's label: symbol and unit, with the offset subtracted from the ticks.
+    fn colorbar_label(self, offset: f64) -> String {
+        let (symbol, unit) = match self {
+            Field::Velocity => ("|v|", "m/s"),
+            Field::Potential => ("u", "m²/s"),
+            Field::Pressure => ("p", "Pa"),
+        };
+        if offset == 0.0 {
+            format!("{symbol} ({unit})")
+        } else {
+            format!("{symbol} − {offset} ({unit})")
         }
     }
 }
@@ -254,15 +260,31 @@ pub fn ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
         .map(|m| m * mag)
         .find(|s| range / s <= n as f64)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step).ceil() * step;
+    // Within a millionth of a step of a round value counts as on it, so that the ends of a
+    // domain whose coordinates are round only to display precision (0.99999994, 3e-17)
+    // get their ticks.
+    let slack = 1e-6;
+    let first = (lo / step - slack).ceil() * step;
     let decimals = (-(step.log10().floor())).max(0.0) as usize;
     let mut t = Vec::new();
     let mut v = first;
-    while v <= hi + 1e-9 * step {
+    while v <= hi + slack * step {
         t.push(if v.abs() < 1e-12 * step { 0.0 } else { v });
         v += step;
     }
     (t, decimals)
+}
+
+/// A round offset to subtract from colour-bar ticks when the values sit far from zero
+/// compared with their spread (a pressure of 101305…101329 Pa reads as p − 101300: 5…29),
+/// else 0.
+pub fn tick_offset(lo: f64, hi: f64) -> f64 {
+    let spread = hi - lo;
+    if !(spread > 0.0) || lo.signum() != hi.signum() || lo.abs().min(hi.abs()) < 50.0 * spread {
+        return 0.0;
+    }
+    let unit = 10f64.powf(spread.log10().ceil());
+    (lo / unit).floor() * unit
 }
 
 /// The field's values: per node for the potential, per element otherwise.
@@ -506,9 +528,11 @@ pub fn write_png(
             ],
             ShapeStyle::from(&BLACK).stroke_width(1),
         ))?;
-        let (ct, cd) = ticks(lo, hi, ((bar_h / 50.0) as usize).clamp(2, 10));
+        let off = tick_offset(lo, hi);
+        let (ct, cd) = ticks(lo - off, hi - off, ((bar_h / 50.0) as usize).clamp(2, 10));
         for v in ct {
-            let py = bar_top + bar_h * (1.0 - if hi > lo { (v - lo) / (hi - lo) } else { 0.5 });
+            let at = v + off;
+            let py = bar_top + bar_h * (1.0 - if hi > lo { (at - lo) / (hi - lo) } else { 0.5 });
             root.draw(&PathElement::new(
                 vec![(bx as i32 + 28, py as i32), (bx as i32 + 34, py as i32)],
                 BLACK,
@@ -522,7 +546,7 @@ pub fn write_png(
             ))?;
         }
         root.draw(&text(
-            field.colorbar_label(),
+            &field.colorbar_label(off),
             bx + 14.0,
             bar_top - 16.0,
             16.0,
@@ -581,6 +605,15 @@ mod tests {
         assert!(t.windows(2).all(|w| (w[1] - w[0] - 5.0).abs() < 1e-9));
         let (t, d) = ticks(0.0, 1.2, 6);
         assert_eq!((t.len(), d), (7, 1));
+        // Domain edges round only to display precision still get their ticks.
+        let (t, _) = ticks(3.061616997868383e-17, 1.0, 6);
+        assert_eq!((t[0], *t.last().unwrap()), (0.0, 1.0));
+        let (t, _) = ticks(-0.99999994, 0.99999994, 5);
+        assert_eq!((t[0], *t.last().unwrap()), (-1.0, 1.0));
+        // Pressure far from zero: ticks relative to a round offset.
+        assert_eq!(tick_offset(101305.7, 101328.8), 101300.0);
+        assert_eq!(tick_offset(0.1, 5.6), 0.0);
+        assert_eq!(tick_offset(-3.0, 4.0), 0.0);
     }
 
     #[test]
