@@ -757,3 +757,32 @@ fn results_files_are_identical_whatever_the_thread_count() {
         "the datasets differ between thread counts"
     );
 }
+
+#[test]
+fn generate_binary_reads_back_like_text_and_info_speaks_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, binary) = (dir.path().join("t.msh"), dir.path().join("b.msh"));
+    for (path, extra) in [(&text, None), (&binary, Some("--binary"))] {
+        let mut args = vec!["generate", "elbow_90", "--nodes", "3000", "-o", s(path)];
+        args.extend(extra);
+        let o = potflow(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let (a, b) = (
+        potflow::mesh::read(&text).unwrap(),
+        potflow::mesh::read(&binary).unwrap(),
+    );
+    assert!(a.x == b.x && a.y == b.y && a.quad8 == b.quad8 && a.groups == b.groups);
+    assert!(std::fs::metadata(&binary).unwrap().len() < std::fs::metadata(&text).unwrap().len());
+    let o = potflow(&["info", s(&binary), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["nodes"], a.nodes());
+    assert_eq!(info["outlet"]["spec"], "group \"outlet\"");
+    assert_eq!(
+        info["notes"].as_array().unwrap().len(),
+        1,
+        "the elbow's outlet and the xmax rule disagree"
+    );
+    assert!(info["quality"]["worst"].as_f64().unwrap() > 0.2);
+}

@@ -44,109 +44,13 @@ fn channel_text() -> String {
 
 /// A binary MSH 4.1 file of `mesh` with its groups, in either byte order and size_t width.
 fn binary_msh(mesh: &Mesh, big_endian: bool, size_t: usize) -> Vec<u8> {
-    let mut b = Vec::new();
-    let int = |b: &mut Vec<u8>, v: i32| {
-        b.extend(if big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        })
-    };
-    let size = |b: &mut Vec<u8>, v: u64| match (size_t, big_endian) {
-        (4, false) => b.extend((v as u32).to_le_bytes()),
-        (4, true) => b.extend((v as u32).to_be_bytes()),
-        (_, false) => b.extend(v.to_le_bytes()),
-        (_, true) => b.extend(v.to_be_bytes()),
-    };
-    let float = |b: &mut Vec<u8>, v: f64| {
-        b.extend(if big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        })
-    };
-    let ng = mesh.groups.len();
-    b.extend(format!("$MeshFormat\n4.1 1 {size_t}\n").as_bytes());
-    int(&mut b, 1);
-    b.extend(b"\n$EndMeshFormat\n$PhysicalNames\n");
-    b.extend(format!("{ng}\n").as_bytes());
-    for (g, group) in mesh.groups.iter().enumerate() {
-        b.extend(format!("1 {} \"{}\"\n", g + 1, group.name).as_bytes());
-    }
-    b.extend(b"$EndPhysicalNames\n$Entities\n");
-    for count in [0, ng as u64, 1, 0] {
-        size(&mut b, count);
-    }
-    for g in 0..ng {
-        int(&mut b, g as i32 + 1);
-        for _ in 0..6 {
-            float(&mut b, 0.0);
-        }
-        size(&mut b, 1);
-        int(&mut b, g as i32 + 1);
-        size(&mut b, 0);
-    }
-    int(&mut b, 1);
-    for _ in 0..6 {
-        float(&mut b, 0.0);
-    }
-    size(&mut b, 0);
-    size(&mut b, 0);
-    b.extend(b"\n$EndEntities\n$Nodes\n");
-    let n = mesh.nodes() as u64;
-    for v in [1, n, 1, n] {
-        size(&mut b, v);
-    }
-    for v in [2, 1, 0] {
-        int(&mut b, v);
-    }
-    size(&mut b, n);
-    for k in 1..=n {
-        size(&mut b, k);
-    }
-    for k in 0..mesh.nodes() {
-        float(&mut b, mesh.x[k]);
-        float(&mut b, mesh.y[k]);
-        float(&mut b, 0.0);
-    }
-    b.extend(b"\n$EndNodes\n$Elements\n");
-    let lines: u64 = mesh.groups.iter().map(|g| g.edges.len() as u64).sum();
-    let total = lines + mesh.elements() as u64;
-    for v in [ng as u64 + 1, total, 1, total] {
-        size(&mut b, v);
-    }
-    let mut tag = 0u64;
-    for (g, group) in mesh.groups.iter().enumerate() {
-        for v in [1, g as i32 + 1, 8] {
-            int(&mut b, v);
-        }
-        size(&mut b, group.edges.len() as u64);
-        for &[a, m, e] in &group.edges {
-            tag += 1;
-            size(&mut b, tag);
-            // Gmsh's 3-node line: end, end, middle.
-            for k in [a, e, m] {
-                size(&mut b, k as u64 + 1);
-            }
-        }
-    }
-    for v in [2, 1, 16] {
-        int(&mut b, v);
-    }
-    size(&mut b, mesh.elements() as u64);
-    for el in &mesh.quad8 {
-        tag += 1;
-        size(&mut b, tag);
-        for &k in el {
-            size(&mut b, k as u64 + 1);
-        }
-    }
-    b.extend(b"\n$EndElements\n");
-    b
+    potflow::output::mesh_files::msh_binary(mesh, big_endian, size_t)
 }
 
 #[test]
 fn binary_msh_of_either_byte_order_and_size_t_reads_the_same() {
+    // (The reader is checked against files Gmsh wrote in tests/gmsh.rs; here every encoding
+    // potflow writes must read back to the mesh it came from.)
     let dir = tempfile::tempdir().unwrap();
     let mesh = generate::by_name("channel_with_cylinder", 800).unwrap();
     for big_endian in [false, true] {

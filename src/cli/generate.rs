@@ -10,7 +10,7 @@ use potflow::mesh::{generate, PreparedMesh};
 #[derive(Debug, Args)]
 #[command(
     arg_required_else_help = true,
-    override_usage = "potflow generate GEOMETRY [--nodes N] -o FILE.msh|FILE.h5\n       potflow generate --list"
+    override_usage = "potflow generate GEOMETRY [--nodes N] [--binary] -o FILE.msh|FILE.h5\n       potflow generate --list"
 )]
 pub struct GenerateArgs {
     /// The geometry: channel, venturi, backward_step, elbow_90, s_bend, t_junction, y_tube,
@@ -24,6 +24,9 @@ pub struct GenerateArgs {
     /// layout, no groups).
     #[arg(short, long, required_unless_present = "list", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write .msh in Gmsh's binary encoding (a third of the size of text, faster to read).
+    #[arg(long)]
+    pub binary: bool,
     /// List the geometries.
     #[arg(long)]
     pub list: bool,
@@ -55,7 +58,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         .jacobian_ratios()
         .into_iter()
         .fold(f64::INFINITY, f64::min);
-    potflow::output::mesh_files::write_mesh(output, &mesh)?;
+    potflow::output::mesh_files::write_mesh_as(output, &mesh, args.binary)?;
     println!(
         "{}: {geometry}, {} nodes, {} elements, groups {}; worst Jacobian ratio {worst:.3}",
         output.display(),

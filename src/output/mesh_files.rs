@@ -67,6 +67,140 @@ pub fn msh_text(mesh: &Mesh) -> String {
     s
 }
 
+/// The same file as [`msh_text`] in Gmsh's binary encoding, as Gmsh writes it on a machine of
+/// the given byte order with a `size_t` of `size_t` bytes (4 or 8; Gmsh's own is 8): a third
+/// of the text's size and much faster to read and write.
+pub fn msh_binary(mesh: &Mesh, big_endian: bool, size_t: usize) -> Vec<u8> {
+    struct Out {
+        b: Vec<u8>,
+        big: bool,
+        size_t: usize,
+    }
+    impl Out {
+        fn int(&mut self, v: i32) {
+            let bytes = if self.big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.b.extend(bytes);
+        }
+        fn size(&mut self, v: u64) {
+            match (self.size_t, self.big) {
+                (4, false) => self.b.extend((v as u32).to_le_bytes()),
+                (4, true) => self.b.extend((v as u32).to_be_bytes()),
+                (_, false) => self.b.extend(v.to_le_bytes()),
+                (_, true) => self.b.extend(v.to_be_bytes()),
+            }
+        }
+        fn float(&mut self, v: f64) {
+            let bytes = if self.big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.b.extend(bytes);
+        }
+        fn text(&mut self, t: &str) {
+            self.b.extend(t.as_bytes());
+        }
+    }
+    let size_t = if size_t == 4 { 4 } else { 8 };
+    let mut o = Out {
+        b: Vec::new(),
+        big: big_endian,
+        size_t,
+    };
+    let ng = mesh.groups.len();
+    o.text(&format!("$MeshFormat\n4.1 1 {size_t}\n"));
+    o.int(1);
+    o.text("\n$EndMeshFormat\n");
+    o.text(&format!("$PhysicalNames\n{}\n", ng + 1));
+    for (g, group) in mesh.groups.iter().enumerate() {
+        o.text(&format!("1 {} \"{}\"\n", g + 1, group.name));
+    }
+    o.text(&format!(
+        "2 {} \"fluid\"\n$EndPhysicalNames\n$Entities\n",
+        ng + 1
+    ));
+    let [x0, x1, y0, y1] =
+        crate::mesh::bounding_box(mesh.x.iter().zip(&mesh.y).map(|(&x, &y)| [x, y]));
+    for count in [0, ng as u64, 1, 0] {
+        o.size(count);
+    }
+    let bbox = |o: &mut Out| {
+        for v in [x0, y0, 0.0, x1, y1, 0.0] {
+            o.float(v);
+        }
+    };
+    for g in 0..ng {
+        o.int(g as i32 + 1);
+        bbox(&mut o);
+        o.size(1);
+        o.int(g as i32 + 1);
+        o.size(0);
+    }
+    o.int(1);
+    bbox(&mut o);
+    o.size(1);
+    o.int(ng as i32 + 1);
+    o.size(ng as u64);
+    for c in 1..=ng {
+        o.int(c as i32);
+    }
+    o.text("\n$EndEntities\n$Nodes\n");
+    let n = mesh.nodes() as u64;
+    for v in [1, n, 1, n] {
+        o.size(v);
+    }
+    for v in [2, 1, 0] {
+        o.int(v);
+    }
+    o.size(n);
+    for k in 1..=n {
+        o.size(k);
+    }
+    for (&x, &y) in mesh.x.iter().zip(&mesh.y) {
+        o.float(x);
+        o.float(y);
+        o.float(0.0);
+    }
+    o.text("\n$EndNodes\n$Elements\n");
+    let edges: u64 = mesh.groups.iter().map(|g| g.edges.len() as u64).sum();
+    let total = edges + mesh.elements() as u64;
+    for v in [ng as u64 + 1, total, 1, total] {
+        o.size(v);
+    }
+    let mut tag = 0u64;
+    for (g, group) in mesh.groups.iter().enumerate() {
+        for v in [1, g as i32 + 1, 8] {
+            o.int(v);
+        }
+        o.size(group.edges.len() as u64);
+        for &[a, m, b] in &group.edges {
+            tag += 1;
+            o.size(tag);
+            // Gmsh line 3: end, end, mid.
+            for k in [a, b, m] {
+                o.size(k as u64 + 1);
+            }
+        }
+    }
+    for v in [2, 1, 16] {
+        o.int(v);
+    }
+    o.size(mesh.elements() as u64);
+    for el in &mesh.quad8 {
+        tag += 1;
+        o.size(tag);
+        for &k in el {
+            o.size(k as u64 + 1);
+        }
+    }
+    o.text("\n$EndElements\n");
+    o.b
+}
+
 /// The mesh in the reference HDF5 layout (`x`, `y`, `quad8` int32, 0-based).
 pub fn h5_bytes(path: &Path, mesh: &Mesh) -> Result<Vec<u8>> {
     let mut fb = FileBuilder::new();
@@ -82,9 +216,16 @@ pub fn h5_bytes(path: &Path, mesh: &Mesh) -> Result<Vec<u8>> {
     })
 }
 
-/// Writes `mesh` to `path`: `.msh` as Gmsh 4.1, `.h5` in the reference layout.
+/// Writes `mesh` to `path`: `.msh` as Gmsh 4.1 text, `.h5` in the reference layout.
 pub fn write_mesh(path: &Path, mesh: &Mesh) -> Result<()> {
+    write_mesh_as(path, mesh, false)
+}
+
+/// Writes `mesh` to `path`: `.msh` as Gmsh 4.1 (binary, little-endian, or text), `.h5` in the
+/// reference layout.
+pub fn write_mesh_as(path: &Path, mesh: &Mesh, binary: bool) -> Result<()> {
     match path.extension().and_then(|e| e.to_str()) {
+        Some("msh") if binary => write_atomically(path, &msh_binary(mesh, false, 8)),
         Some("msh") => write_atomically(path, msh_text(mesh).as_bytes()),
         Some("h5") | Some("hdf5") => write_atomically(path, &h5_bytes(path, mesh)?),
         _ => Err(Error::Output {
