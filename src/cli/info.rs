@@ -166,7 +166,7 @@ fn print_text(i: &Info) {
 /// Decimals that show a length of the domain's size to about six significant digits.
 fn decimals(width: f64, height: f64) -> usize {
     let size = width.max(height);
-    if !(size > 0.0) {
+    if size.is_nan() || size <= 0.0 {
         return 6;
     }
     (5.0 - size.log10().floor()).clamp(0.0, 12.0) as usize

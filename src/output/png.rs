@@ -196,6 +196,9 @@ struct Layout {
     /// Pixels per metre (equal in x and y).
     scale: f64,
     bbox: [f64; 4],
+    /// Text and margin scale: 1 up to 1600 pixels, growing with the larger side beyond, so
+    /// that labels stay readable on large and tall images.
+    s: f64,
 }
 
 impl Layout {
@@ -205,7 +208,12 @@ impl Layout {
             (bbox[1] - bbox[0]).max(1e-300),
             (bbox[3] - bbox[2]).max(1e-300),
         );
-        let (left, right, top, bottom) = (100.0, 200.0, 70.0, 70.0);
+        // The larger side the plot will have, for the text scale.
+        let estimate = (width as f64)
+            .max((width as f64 - 300.0).max(100.0) * dy / dx)
+            .min(2.0 * width as f64);
+        let s = (estimate / 1600.0).clamp(1.0, 2.5);
+        let (left, right, top, bottom) = (100.0 * s, 200.0 * s, 70.0 * s, 70.0 * s);
         let mut plot_w = (width as f64 - left - right).max(100.0);
         let mut scale = plot_w / dx;
         let mut plot_h = dy * scale;
@@ -215,7 +223,7 @@ impl Layout {
             scale = plot_h / dy;
             plot_w = dx * scale;
         }
-        let drawn_h = plot_h.max(260.0);
+        let drawn_h = plot_h.max(260.0 * s);
         Layout {
             width,
             height: (top + drawn_h + bottom).ceil() as usize,
@@ -225,6 +233,7 @@ impl Layout {
             plot_h,
             scale,
             bbox,
+            s,
         }
     }
 
@@ -280,7 +289,8 @@ pub fn ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
 /// else 0.
 pub fn tick_offset(lo: f64, hi: f64) -> f64 {
     let spread = hi - lo;
-    if !(spread > 0.0) || lo.signum() != hi.signum() || lo.abs().min(hi.abs()) < 50.0 * spread {
+    let degenerate = spread.is_nan() || spread <= 0.0;
+    if degenerate || lo.signum() != hi.signum() || lo.abs().min(hi.abs()) < 50.0 * spread {
         return 0.0;
     }
     let unit = 10f64.powf(spread.log10().ceil());
@@ -428,12 +438,12 @@ pub fn write_png(
     draw_field(&mut canvas, &layout, field, mesh, outcome, lo, hi);
 
     // Colorbar gradient, into the raster as well.
-    let bar_x = (layout.left + layout.plot_w + 40.0) as usize;
+    let bar_x = (layout.left + layout.plot_w + 40.0 * layout.s) as usize;
     let (bar_top, bar_h) = (layout.top, layout.plot_h.max(1.0));
     for py in bar_top as usize..(bar_top + bar_h) as usize {
         let t = 1.0 - (py as f64 + 0.5 - bar_top) / bar_h;
         let c = viridis(t);
-        for px in bar_x..(bar_x + 28).min(canvas.w) {
+        for px in bar_x..(bar_x + (28.0 * layout.s) as usize).min(canvas.w) {
             if py < canvas.h {
                 canvas.put(px, py, c);
             }
@@ -449,6 +459,7 @@ pub fn write_png(
             &canvas.rgb,
         )?;
         let root = backend.into_drawing_area();
+        let k = layout.s;
         let font = |size: f64| ("sans-serif", size).into_font();
         let text = |s: &str, x: f64, y: f64, size: f64, pos: Pos| {
             Text::new(
@@ -461,8 +472,8 @@ pub fn write_png(
         root.draw(&text(
             &format!("{case}: {}", field.title()),
             layout.width as f64 / 2.0,
-            28.0,
-            26.0,
+            28.0 * k,
+            26.0 * k,
             centre(HPos::Center, VPos::Center),
         ))?;
         // Frame and axes.
@@ -475,48 +486,51 @@ pub fn write_png(
             ShapeStyle::from(&RGBColor(90, 90, 90)).stroke_width(1),
         ))?;
         let [x0, x1, y0, y1] = layout.bbox;
-        let (xt, xd) = ticks(x0, x1, ((w / 140.0) as usize).clamp(2, 12));
+        let (xt, xd) = ticks(x0, x1, ((w / (140.0 * k)) as usize).clamp(2, 12));
         for v in xt {
             let px = layout.pixel(v, y0)[0];
             root.draw(&PathElement::new(
-                vec![(px as i32, (t + h) as i32), (px as i32, (t + h) as i32 + 6)],
+                vec![
+                    (px as i32, (t + h) as i32),
+                    (px as i32, (t + h + 6.0 * k) as i32),
+                ],
                 BLACK,
             ))?;
             root.draw(&text(
                 &format!("{v:.xd$}"),
                 px,
-                t + h + 18.0,
-                16.0,
+                t + h + 18.0 * k,
+                16.0 * k,
                 centre(HPos::Center, VPos::Center),
             ))?;
         }
         root.draw(&text(
             "x (m)",
             l + w / 2.0,
-            t + h + 44.0,
-            17.0,
+            t + h + 44.0 * k,
+            17.0 * k,
             centre(HPos::Center, VPos::Center),
         ))?;
         let (yt, yd) = ticks(y0, y1, ((h / 90.0) as usize).clamp(4, 12));
         for v in yt {
             let py = layout.pixel(x0, v)[1];
             root.draw(&PathElement::new(
-                vec![(l as i32 - 6, py as i32), (l as i32, py as i32)],
+                vec![((l - 6.0 * k) as i32, py as i32), (l as i32, py as i32)],
                 BLACK,
             ))?;
             root.draw(&text(
                 &format!("{v:.yd$}"),
-                l - 10.0,
+                l - 10.0 * k,
                 py,
-                16.0,
+                16.0 * k,
                 centre(HPos::Right, VPos::Center),
             ))?;
         }
         root.draw(&text(
             "y (m)",
-            24.0,
+            24.0 * k,
             t + h / 2.0,
-            17.0,
+            17.0 * k,
             centre(HPos::Center, VPos::Center),
         ))?;
         // Colorbar frame, ticks, label.
@@ -524,7 +538,7 @@ pub fn write_png(
         root.draw(&Rectangle::new(
             [
                 (bx as i32, bar_top as i32),
-                (bx as i32 + 28, (bar_top + bar_h) as i32),
+                ((bx + 28.0 * k) as i32, (bar_top + bar_h) as i32),
             ],
             ShapeStyle::from(&BLACK).stroke_width(1),
         ))?;
@@ -534,22 +548,25 @@ pub fn write_png(
             let at = v + off;
             let py = bar_top + bar_h * (1.0 - if hi > lo { (at - lo) / (hi - lo) } else { 0.5 });
             root.draw(&PathElement::new(
-                vec![(bx as i32 + 28, py as i32), (bx as i32 + 34, py as i32)],
+                vec![
+                    ((bx + 28.0 * k) as i32, py as i32),
+                    ((bx + 34.0 * k) as i32, py as i32),
+                ],
                 BLACK,
             ))?;
             root.draw(&text(
                 &format!("{v:.cd$}"),
-                bx + 38.0,
+                bx + 38.0 * k,
                 py,
-                15.0,
+                15.0 * k,
                 centre(HPos::Left, VPos::Center),
             ))?;
         }
         root.draw(&text(
             &field.colorbar_label(off),
-            bx + 14.0,
-            bar_top - 16.0,
-            16.0,
+            bx + 14.0 * k,
+            bar_top - 16.0 * k,
+            16.0 * k,
             centre(HPos::Center, VPos::Center),
         ))?;
         root.present()?;
