@@ -1,16 +1,15 @@
-// Element velocity: one element per invocation. v = -1/4 sum of grad u over the 2x2 Gauss
-// points, |v| = mean of the four |grad u|, pressure = p0 - 1/2 rho |v|^2 (Bernoulli).
-// CPU twin: element::velocity_element; pipeline label "potflow.velocity".
+// Element velocity gradients: one element per invocation. grad u at the 2x2 Gauss points,
+// counter-clockwise; the host forms v = -1/4 sum grad u, |v| = mean of the four |grad u| and
+// the pressure in f64 (so the kernel needs no square root, which some backends lack in f64).
+// CPU twin: element::velocity_gradients; pipeline label "potflow.velocity".
 
 @group(0) @binding(0) var<uniform> params: ChunkParams;
 @group(0) @binding(1) var<storage, read> nodes: array<real>;
 @group(0) @binding(2) var<storage, read> elements: array<u32>;
 // Nodal potential, 2 per node: u_hi, u_lo (u_lo = 0 in f64).
 @group(0) @binding(3) var<storage, read> potential: array<real>;
-// p0 (stagnation pressure), rho (density).
-@group(0) @binding(4) var<storage, read> constants: array<real>;
-// 4 per element of the chunk: vx, vy, abs_vel, pressure.
-@group(0) @binding(5) var<storage, read_write> fields: array<real>;
+// 8 per element of the chunk: (gx, gy) at each of the four Gauss points.
+@group(0) @binding(4) var<storage, read_write> gradients_out: array<real>;
 
 // u at node k minus u at node k0, from the hi/lo split (the gradient ignores constants).
 fn potential_offset(k: u32, k0: u32) -> real {
@@ -18,7 +17,7 @@ fn potential_offset(k: u32, k0: u32) -> real {
 }
 
 @compute @workgroup_size(64)
-fn velocity_element(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn velocity_gradients(@builtin(global_invocation_id) gid: vec3<u32>) {
     let local = gid.x;
     if (local >= params.count) {
         return;
@@ -29,8 +28,7 @@ fn velocity_element(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var k = 0u; k < NODES; k++) {
         ue[k] = potential_offset(elements[NODES * local + k], k0);
     }
-    var vel = vec2<real>(0.0, 0.0);
-    var abs_vel: real = 0.0;
+    let out = 8u * local;
     for (var p = 0u; p < 4u; p++) {
         // Counter-clockwise: (-g,-g) (g,-g) (g,g) (-g,g)
         let sx = select(-1.0, 1.0, p == 1u || p == 2u);
@@ -40,12 +38,7 @@ fn velocity_element(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var k = 0u; k < NODES; k++) {
             grad += g.b[k] * ue[k];
         }
-        vel -= 0.25 * grad;
-        abs_vel += 0.25 * length(grad);
+        gradients_out[out + 2u * p] = grad.x;
+        gradients_out[out + 2u * p + 1u] = grad.y;
     }
-    let out = 4u * local;
-    fields[out] = vel.x;
-    fields[out + 1u] = vel.y;
-    fields[out + 2u] = abs_vel;
-    fields[out + 3u] = constants[0] - 0.5 * constants[1] * abs_vel * abs_vel;
 }

@@ -282,30 +282,46 @@ pub struct ElementVelocity {
     pub pressure: f64,
 }
 
-/// Velocity, |v| and pressure of one element from its nodal potentials.
+/// ∇u at the element's four 2×2 Gauss points (counter-clockwise), from its nodal potentials.
 ///
-/// Twin of `velocity_element` in `shaders/velocity.wgsl`.
-pub fn velocity_element(
-    xy: &[[f64; 2]; NODES],
-    u: &[f64; NODES],
-    model: PressureModel,
-) -> ElementVelocity {
+/// Twin of `velocity_gradients` in `shaders/velocity.wgsl`: the kernel computes only these
+/// (sums of products, no square root, so no f64 built-in a backend may lack); magnitudes,
+/// means and the pressure are formed on the host in f64 by [`velocity_from_gradients`].
+pub fn velocity_gradients(xy: &[[f64; 2]; NODES], u: &[f64; NODES]) -> [[f64; 2]; 4] {
     let rel = relative_to_first(xy);
-    let mut vel = [0.0; 2];
-    let mut abs_vel = 0.0;
-    for (xi, eta) in gauss2x2() {
+    gauss2x2().map(|(xi, eta)| {
         let (b, _) = gradients(xi, eta, &rel);
         let gx: f64 = (0..NODES).map(|k| b[0][k] * u[k]).sum();
         let gy: f64 = (0..NODES).map(|k| b[1][k] * u[k]).sum();
+        [gx, gy]
+    })
+}
+
+/// Velocity, |v| and pressure from the four Gauss-point gradients: v = −¼ Σ ∇u,
+/// |v| = ¼ Σ |∇u|, p = p0 − ½ρ|v|², all in f64.
+pub fn velocity_from_gradients(g: &[[f64; 2]; 4], model: PressureModel) -> ElementVelocity {
+    let mut vel = [0.0; 2];
+    let mut abs_vel = 0.0;
+    for [gx, gy] in g {
         vel[0] -= 0.25 * gx;
         vel[1] -= 0.25 * gy;
-        abs_vel += 0.25 * gx.hypot(gy);
+        abs_vel += 0.25 * gx.hypot(*gy);
     }
     ElementVelocity {
         vel,
         abs_vel,
         pressure: model.pressure(abs_vel),
     }
+}
+
+/// Velocity, |v| and pressure of one element from its nodal potentials (the CPU path:
+/// [`velocity_gradients`], then [`velocity_from_gradients`]).
+pub fn velocity_element(
+    xy: &[[f64; 2]; NODES],
+    u: &[f64; NODES],
+    model: PressureModel,
+) -> ElementVelocity {
+    velocity_from_gradients(&velocity_gradients(xy, u), model)
 }
 
 #[cfg(test)]

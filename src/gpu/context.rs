@@ -142,8 +142,8 @@ fn bindings(kernel: Kernel) -> &'static [Slot] {
     match kernel {
         // params, nodes, elements, values, rows, cols
         Kernel::Stiffness => &[Uniform, Read, Read, Write, Write, Write],
-        // params, nodes, elements, potential, constants, fields
-        Kernel::Velocity => &[Uniform, Read, Read, Read, Read, Write],
+        // params, nodes, elements, potential, gradients
+        Kernel::Velocity => &[Uniform, Read, Read, Read, Write],
     }
 }
 

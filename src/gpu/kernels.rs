@@ -4,10 +4,10 @@
 use wgpu::BufferUsages as U;
 
 use super::context::GpuContext;
-use super::layout::{decode, encode, node_buffer, potential_buffer, ChunkParams};
+use super::layout::{decode, node_buffer, potential_buffer, ChunkParams};
 use super::shaders::Kernel;
 use super::Precision;
-use crate::element::{zero_row_sums, PressureModel, SLOTS};
+use crate::element::{velocity_from_gradients, zero_row_sums, PressureModel, SLOTS};
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
 use crate::post::ElementFields;
@@ -149,7 +149,8 @@ impl GpuContext {
         Ok(out)
     }
 
-    /// The velocity kernel: velocity, |v| and pressure of every element from `u` (solver order).
+    /// The velocity kernel: the Gauss-point gradients of every element from `u` (solver order)
+    /// on the GPU, then velocity, |v| and pressure from them on the host in f64.
     pub fn velocity(
         &self,
         mesh: &PreparedMesh,
@@ -164,14 +165,9 @@ impl GpuContext {
             &potential_buffer(u, self.precision),
             STORAGE_IN,
         )?;
-        let constants = self.upload(
-            "constants",
-            &encode([model.p0, model.rho], self.precision),
-            STORAGE_IN,
-        )?;
         let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
-        let fields = self.buffer("velocity.fields", chunk * 4 * p, STORAGE_OUT)?;
-        let staging = self.buffer("staging.fields", chunk * 4 * p, STAGING)?;
+        let fields = self.buffer("velocity.gradients", chunk * 8 * p, STORAGE_OUT)?;
+        let staging = self.buffer("staging.gradients", chunk * 8 * p, STAGING)?;
         let e = mesh.elements();
         let mut out = ElementFields::default();
         for first in (0..e).step_by(self.chunk_elements) {
@@ -179,14 +175,18 @@ impl GpuContext {
             let (params, elements) = self.chunk_inputs(mesh, first, count)?;
             let data = self.dispatch(
                 Kernel::Velocity,
-                &[&params, &nodes, &elements, &potential, &constants, &fields],
+                &[&params, &nodes, &elements, &potential, &fields],
                 count,
-                &[(&fields, &staging, count as u64 * 4 * p)],
+                &[(&fields, &staging, count as u64 * 8 * p)],
             )?;
-            for v in decode(&data[0], self.precision).chunks_exact(4) {
-                out.vel.push([v[0], v[1]]);
-                out.abs_vel.push(v[2]);
-                out.pressure.push(v[3]);
+            for g in decode(&data[0], self.precision).chunks_exact(8) {
+                let v = velocity_from_gradients(
+                    &[[g[0], g[1]], [g[2], g[3]], [g[4], g[5]], [g[6], g[7]]],
+                    model,
+                );
+                out.vel.push(v.vel);
+                out.abs_vel.push(v.abs_vel);
+                out.pressure.push(v.pressure);
             }
         }
         Ok(out)

@@ -24,7 +24,7 @@ impl Kernel {
     pub fn entry_point(self) -> &'static str {
         match self {
             Kernel::Stiffness => "stiffness_element",
-            Kernel::Velocity => "velocity_element",
+            Kernel::Velocity => "velocity_gradients",
         }
     }
 
