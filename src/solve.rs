@@ -145,27 +145,35 @@ pub enum Kernels<'a> {
 }
 
 impl Kernels<'_> {
-    /// Runs `gpu` on the GPU, or `cpu` on the CPU; records a fallback in `fell_back`.
+    /// Runs `gpu` on the GPU, or `cpu` on the CPU; returns the value and where it ran, and
+    /// records a fallback with its reason in `fallbacks`.
     fn run<T>(
         &self,
         stage: &str,
-        fell_back: &mut Option<String>,
+        fallbacks: &mut Vec<String>,
         gpu: impl FnOnce(&GpuContext) -> Result<T>,
         cpu: impl FnOnce() -> T,
-    ) -> Result<T> {
+    ) -> Result<(T, &'static str)> {
         match self {
-            Kernels::Cpu => Ok(cpu()),
+            Kernels::Cpu => Ok((cpu(), "cpu")),
             Kernels::Gpu { ctx, fallback } => match gpu(ctx) {
-                Ok(v) => Ok(v),
+                Ok(v) => Ok((v, "gpu")),
                 Err(e) if *fallback => {
                     log::warn!("{stage} on the GPU failed ({e}); finishing on the CPU");
-                    *fell_back = Some(format!("{stage}: {e}"));
-                    Ok(cpu())
+                    fallbacks.push(format!("{stage}: {e}"));
+                    Ok((cpu(), "cpu"))
                 }
                 Err(e) => Err(e),
             },
         }
     }
+}
+
+/// Where the two kernel stages ran: "gpu" or "cpu".
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StageBackends {
+    pub assemble: &'static str,
+    pub post: &'static str,
 }
 
 /// Seconds spent in each stage. `total` is the wall time from the start of `load` to the end
@@ -220,8 +228,10 @@ pub struct Outcome {
     pub cg: CgOutcome,
     pub boundary: BoundaryReport,
     pub timings: Timings,
-    /// Set when a GPU stage failed and the CPU finished it: which stage and why.
-    pub gpu_fallback: Option<String>,
+    /// Where the kernel stages ran.
+    pub stages: StageBackends,
+    /// Every GPU stage that failed and was finished on the CPU: "stage: why".
+    pub gpu_fallbacks: Vec<String>,
 }
 
 impl Outcome {
@@ -375,7 +385,8 @@ pub fn run(
     let start = Instant::now();
     progress(Progress::Stage("load"));
     let mut t = Timings::default();
-    let mut gpu_fallback = None;
+    let mut gpu_fallbacks = Vec::new();
+    let mut stages = StageBackends::default();
 
     let prepared = PreparedMesh::prepare(mesh)?;
     let boundary = find_boundary(mesh, &prepared, opts)?;
@@ -383,12 +394,13 @@ pub fn run(
 
     let stage = Instant::now();
     progress(Progress::Stage("assemble"));
-    let slots = kernels.run(
+    let (slots, ran) = kernels.run(
         "assemble",
-        &mut gpu_fallback,
+        &mut gpu_fallbacks,
         |gpu| gpu.stiffness_slots(&prepared),
         || stiffness_slots(&prepared),
     )?;
+    stages.assemble = ran;
     let mut sys = System::from_slots(&prepared, &slots);
     drop(slots);
     t.assemble = seconds(stage);
@@ -426,12 +438,13 @@ pub fn run(
 
     let stage = Instant::now();
     progress(Progress::Stage("post"));
-    let fields = kernels.run(
+    let (fields, ran) = kernels.run(
         "post",
-        &mut gpu_fallback,
+        &mut gpu_fallbacks,
         |gpu| gpu.velocity(&prepared, &u, opts.pressure),
         || velocity_cpu(&prepared, &u, opts.pressure),
     )?;
+    stages.post = ran;
     let inflow = bc::robin_inflow(
         &prepared,
         &boundary.inlet_edges,
@@ -478,6 +491,7 @@ pub fn run(
             outflow,
         },
         timings: t,
-        gpu_fallback,
+        stages,
+        gpu_fallbacks,
     })
 }

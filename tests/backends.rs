@@ -289,3 +289,52 @@ fn low_speed_pressure_keeps_its_dynamic_range_in_f32() {
     let d = max_rel_diff(&dynamic(&gpu.fields), &dynamic(&cpu.fields));
     assert!(d < 1e-4, "dynamic pressure differs by {d:e} of its range");
 }
+
+#[test]
+fn a_lost_device_falls_back_under_auto_and_fails_cleanly_otherwise() {
+    // A fresh context (the shared ones stay whole), its device destroyed as a driver reset
+    // would: with fallback (auto) both kernel stages finish on the CPU with the CPU's answer
+    // and the outcome says so stage by stage; without (--backend gpu) the solve is an error.
+    for precision in [Precision::F64, Precision::F32] {
+        if context(precision).is_none() {
+            continue;
+        }
+        let Some(ctx) = new_context(precision, None) else {
+            continue;
+        };
+        ctx.simulate_device_loss();
+        let mesh = distorted_channel(8, 3, 2.0, 1.0, 0.2, 4);
+        let opts = SolveOptions::default();
+        let cpu = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
+        let auto = solve::run(
+            &mesh,
+            &opts,
+            Kernels::Gpu {
+                ctx: &ctx,
+                fallback: true,
+            },
+            0.0,
+            &mut |_| {},
+        )
+        .expect("auto finishes on the CPU");
+        assert_eq!((auto.stages.assemble, auto.stages.post), ("cpu", "cpu"));
+        assert_eq!(auto.gpu_fallbacks.len(), 2, "{:?}", auto.gpu_fallbacks);
+        assert!(
+            auto.gpu_fallbacks[0].starts_with("assemble: ")
+                && auto.gpu_fallbacks[1].starts_with("post: ")
+        );
+        assert_eq!(auto.u, cpu.u);
+        let err = solve::run(
+            &mesh,
+            &opts,
+            Kernels::Gpu {
+                ctx: &ctx,
+                fallback: false,
+            },
+            0.0,
+            &mut |_| {},
+        )
+        .expect_err("no fallback: an error");
+        assert!(err.to_string().contains("GPU"), "{err}");
+    }
+}

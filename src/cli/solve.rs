@@ -286,10 +286,11 @@ fn print_summary(r: &Report, o: &Outcome) {
             },
             g.precision,
             r.threads,
-            g.fallback
-                .as_ref()
-                .map(|f| format!("; fell back to the CPU in {f}"))
-                .unwrap_or_default(),
+            if g.fallbacks.is_empty() {
+                String::new()
+            } else {
+                format!("; finished on the CPU: {}", g.fallbacks.join("; "))
+            },
             r.backend_reason
         ),
         None => println!(

@@ -125,6 +125,8 @@ pub struct GpuContext {
     pub(crate) in_use: Mutex<()>,
     lost: Arc<AtomicBool>,
     allocated: AtomicU64,
+    /// The most `allocated` has been.
+    peak: AtomicU64,
     /// Seconds spent building the context: the first-run overhead.
     pub setup_seconds: f64,
 }
@@ -261,6 +263,7 @@ impl GpuContext {
             in_use: Mutex::new(()),
             lost,
             allocated: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
             setup_seconds: start.elapsed().as_secs_f64(),
         })
     }
@@ -295,9 +298,16 @@ impl GpuContext {
         self.chunk_elements
     }
 
-    /// Bytes of GPU buffers currently held by the context.
+    /// The most bytes of GPU buffers the context has held at once.
     pub fn buffer_bytes(&self) -> u64 {
-        self.allocated.load(Ordering::Relaxed)
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Destroys the device as a driver reset would, so that every later GPU call fails: the
+    /// fault that tests inject to check the fallback and its report.
+    pub fn simulate_device_loss(&self) {
+        self.lost.store(true, Ordering::SeqCst);
+        self.device.destroy();
     }
 
     /// "name (backend, type, precision)".
@@ -351,7 +361,8 @@ impl GpuContext {
                 "cannot allocate {size} bytes for {name}: {e}"
             )));
         }
-        self.allocated.fetch_add(size, Ordering::Relaxed);
+        let now = self.allocated.fetch_add(size, Ordering::Relaxed) + size;
+        self.peak.fetch_max(now, Ordering::Relaxed);
         cache.insert(name, buffer.clone());
         Ok(buffer)
     }

@@ -64,10 +64,10 @@ pub struct GpuReport {
     pub software_device: bool,
     pub precision: String,
     pub chunk_elements: usize,
-    /// Bytes of GPU buffers the context held at the end of the run.
+    /// The most bytes of GPU buffers the context held at once during the run.
     pub buffer_bytes: u64,
-    /// Set when a GPU stage failed and the CPU finished it.
-    pub fallback: Option<String>,
+    /// Every GPU stage that failed and was finished on the CPU: "stage: why".
+    pub fallbacks: Vec<String>,
 }
 
 impl GpuReport {
@@ -80,7 +80,7 @@ impl GpuReport {
             precision: ctx.precision().to_string(),
             chunk_elements: ctx.chunk_elements(),
             buffer_bytes: ctx.buffer_bytes(),
-            fallback: outcome.gpu_fallback.clone(),
+            fallbacks: outcome.gpu_fallbacks.clone(),
         }
     }
 }
@@ -164,7 +164,10 @@ pub struct Report {
     pub potflow_version: &'static str,
     pub run: RunReport,
     pub mesh: MeshReport,
+    /// "gpu", "cpu", or "gpu+cpu" when a stage fell back (see `stages`).
     pub backend: String,
+    /// Where each kernel stage ran.
+    pub stages: crate::solve::StageBackends,
     /// Why this backend: what `--backend` asked for and, for `auto`, what it found.
     pub backend_reason: String,
     pub gpu: Option<GpuReport>,
@@ -208,7 +211,13 @@ impl Report {
                 reoriented_elements: outcome.reoriented_elements,
                 nnz: outcome.nnz,
             },
-            backend: if gpu.is_some() { "gpu" } else { "cpu" }.to_string(),
+            backend: match (outcome.stages.assemble, outcome.stages.post) {
+                ("gpu", "gpu") => "gpu",
+                ("cpu", "cpu") => "cpu",
+                _ => "gpu+cpu",
+            }
+            .to_string(),
+            stages: outcome.stages,
             backend_reason: String::new(),
             gpu: gpu.map(|ctx| GpuReport::new(ctx, outcome)),
             threads,
