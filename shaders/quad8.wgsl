@@ -9,8 +9,8 @@
 //   0 ───── 4 ───── 1
 //
 // Every kernel that includes this file declares
-//   nodes:    array<real>  4 per node: x_hi, y_hi, x_lo, y_lo (x = x_hi + x_lo; lo = 0 in f64)
-//   elements: array<u32>   8 per element of the current chunk, solver node numbers
+//   coordinates: array<real>  16 per element of the current chunk: (x, y) of nodes 0-7
+//                             minus node 0's, computed in f64 on the host
 
 const NODES: u32 = 8u;
 
@@ -85,23 +85,12 @@ fn gradients(xi: real, eta: real, xy: array<vec2<real>, 8>) -> Gradients {
     return g;
 }
 
-// Coordinates of node k relative to node k0, from the hi/lo split: the hi parts of nearby
-// nodes subtract exactly, so f32 keeps the precision large absolute coordinates would eat.
-fn node_offset(k: u32, k0: u32) -> vec2<real> {
-    let a = 4u * k;
-    let b = 4u * k0;
-    return vec2<real>(
-        (nodes[a] - nodes[b]) + (nodes[a + 2u] - nodes[b + 2u]),
-        (nodes[a + 1u] - nodes[b + 1u]) + (nodes[a + 3u] - nodes[b + 3u]),
-    );
-}
-
-// Node coordinates of chunk element `local`, relative to its first node.
+// Node coordinates of chunk element `local`, relative to its first node (computed in f64
+// on the host: see gpu::layout::element_coordinates).
 fn relative_to_first(local: u32) -> array<vec2<real>, 8> {
     var xy: array<vec2<real>, 8>;
-    let k0 = elements[NODES * local];
     for (var k = 0u; k < NODES; k++) {
-        xy[k] = node_offset(elements[NODES * local + k], k0);
+        xy[k] = vec2<real>(coordinates[16u * local + 2u * k], coordinates[16u * local + 2u * k + 1u]);
     }
     return xy;
 }

@@ -3,7 +3,8 @@
 // CPU twin: element::stiffness_element; pipeline label "potflow.stiffness".
 
 @group(0) @binding(0) var<uniform> params: ChunkParams;
-@group(0) @binding(1) var<storage, read> nodes: array<real>;
+@group(0) @binding(1) var<storage, read> coordinates: array<real>;
+// 8 per element of the chunk: solver node numbers, for the slots' rows and columns.
 @group(0) @binding(2) var<storage, read> elements: array<u32>;
 @group(0) @binding(3) var<storage, read_write> values: array<real>;
 // Global row and column of every slot, written when params.write_indices != 0.

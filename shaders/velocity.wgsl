@@ -4,17 +4,12 @@
 // CPU twin: element::velocity_gradients; pipeline label "potflow.velocity".
 
 @group(0) @binding(0) var<uniform> params: ChunkParams;
-@group(0) @binding(1) var<storage, read> nodes: array<real>;
-@group(0) @binding(2) var<storage, read> elements: array<u32>;
-// Nodal potential, 2 per node: u_hi, u_lo (u_lo = 0 in f64).
-@group(0) @binding(3) var<storage, read> potential: array<real>;
+@group(0) @binding(1) var<storage, read> coordinates: array<real>;
+// 8 per element of the chunk: u at node k minus u at node 0, computed in f64 on the host
+// (gpu::layout::element_potentials).
+@group(0) @binding(2) var<storage, read> potentials: array<real>;
 // 8 per element of the chunk: (gx, gy) at each of the four Gauss points.
-@group(0) @binding(4) var<storage, read_write> gradients_out: array<real>;
-
-// u at node k minus u at node k0, from the hi/lo split (the gradient ignores constants).
-fn potential_offset(k: u32, k0: u32) -> real {
-    return (potential[2u * k] - potential[2u * k0]) + (potential[2u * k + 1u] - potential[2u * k0 + 1u]);
-}
+@group(0) @binding(3) var<storage, read_write> gradients_out: array<real>;
 
 @compute @workgroup_size(64)
 fn velocity_gradients(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -23,10 +18,9 @@ fn velocity_gradients(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let xy = relative_to_first(local);
-    let k0 = elements[NODES * local];
     var ue: array<real, 8>;
     for (var k = 0u; k < NODES; k++) {
-        ue[k] = potential_offset(elements[NODES * local + k], k0);
+        ue[k] = potentials[NODES * local + k];
     }
     let out = 8u * local;
     for (var p = 0u; p < 4u; p++) {

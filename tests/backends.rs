@@ -338,3 +338,30 @@ fn a_lost_device_falls_back_under_auto_and_fails_cleanly_otherwise() {
         assert!(err.to_string().contains("GPU"), "{err}");
     }
 }
+
+#[test]
+fn gpu_buffers_are_bounded_by_the_chunk_not_the_mesh() {
+    // Elements go up chunk by chunk as element-relative coordinates and potentials: with
+    // chunks of 64 elements, the GPU holds a few hundred kB at most for a mesh of 10k nodes
+    // (a global node array alone would be 320 kB in f64), so any mesh the CPU path can solve
+    // fits an adapter's storage-binding limit.
+    let mesh = PreparedMesh::prepare(&potflow::mesh::generate::venturi(10_000)).unwrap();
+    let u: Vec<f64> = mesh.xy.iter().map(|p| p[0]).collect();
+    for precision in [Precision::F64, Precision::F32] {
+        if context(precision).is_none() {
+            continue;
+        }
+        let Some(ctx) = new_context(precision, Some(64)) else {
+            continue;
+        };
+        ctx.stiffness_slots(&mesh).unwrap();
+        ctx.velocity(&mesh, &u, Default::default()).unwrap();
+        let per_element = 2 * 64 * 8 + 16 * 8 + 8 * 4 + 8 * 8 + 2 * 8 * 8;
+        let bound = 64 * per_element as u64 + 4096;
+        assert!(
+            ctx.buffer_bytes() <= bound,
+            "{precision}: {} bytes held, bound {bound}",
+            ctx.buffer_bytes()
+        );
+    }
+}

@@ -142,10 +142,10 @@ enum Slot {
 fn bindings(kernel: Kernel) -> &'static [Slot] {
     use Slot::*;
     match kernel {
-        // params, nodes, elements, values, rows, cols
+        // params, coordinates, elements, values, rows, cols
         Kernel::Stiffness => &[Uniform, Read, Read, Write, Write, Write],
-        // params, nodes, elements, potential, gradients
-        Kernel::Velocity => &[Uniform, Read, Read, Read, Write],
+        // params, coordinates, potentials, gradients
+        Kernel::Velocity => &[Uniform, Read, Read, Write],
     }
 }
 

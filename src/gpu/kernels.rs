@@ -4,7 +4,7 @@
 use wgpu::BufferUsages as U;
 
 use super::context::GpuContext;
-use super::layout::{decode, node_buffer, potential_buffer, ChunkParams};
+use super::layout::{decode, element_coordinates, element_potentials, ChunkParams};
 use super::shaders::Kernel;
 use super::Precision;
 use crate::element::{velocity_from_gradients, zero_row_sums, PressureModel, SLOTS};
@@ -43,12 +43,13 @@ impl GpuContext {
         Ok(buffer)
     }
 
+    /// The parameters, the element-relative coordinates and the node numbers of one chunk.
     fn chunk_inputs(
         &self,
         mesh: &PreparedMesh,
         first: usize,
         count: usize,
-    ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
+    ) -> Result<(wgpu::Buffer, wgpu::Buffer, wgpu::Buffer)> {
         let params = ChunkParams {
             count: count as u32,
             write_indices: 0,
@@ -66,7 +67,12 @@ impl GpuContext {
             .copied()
             .collect();
         let elements = self.upload("elements", bytemuck::cast_slice(&elements), STORAGE_IN)?;
-        Ok((params, elements))
+        let coordinates = self.upload(
+            "coordinates",
+            &element_coordinates(mesh, first, count, self.precision),
+            STORAGE_IN,
+        )?;
+        Ok((params, coordinates, elements))
     }
 
     /// The stiffness kernel: every element's 64 slot values (f64 on the host).
@@ -82,7 +88,6 @@ impl GpuContext {
     fn stiffness(&self, mesh: &PreparedMesh, with_indices: bool) -> Result<CooSlots> {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
-        let nodes = self.upload("nodes", &node_buffer(&mesh.xy, self.precision), STORAGE_IN)?;
         // Buffers sized for the chunks this mesh needs, not the device's largest.
         let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
         let index_bytes = if with_indices {
@@ -105,7 +110,7 @@ impl GpuContext {
         };
         for first in (0..e).step_by(self.chunk_elements) {
             let count = self.chunk_elements.min(e - first);
-            let (params, elements) = self.chunk_inputs(mesh, first, count)?;
+            let (params, coordinates, elements) = self.chunk_inputs(mesh, first, count)?;
             if with_indices {
                 let flag = ChunkParams {
                     count: count as u32,
@@ -125,7 +130,7 @@ impl GpuContext {
             }
             let data = self.dispatch(
                 Kernel::Stiffness,
-                &[&params, &nodes, &elements, &values, &rows, &cols],
+                &[&params, &coordinates, &elements, &values, &rows, &cols],
                 count,
                 &readback,
             )?;
@@ -159,12 +164,6 @@ impl GpuContext {
     ) -> Result<ElementFields> {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
-        let nodes = self.upload("nodes", &node_buffer(&mesh.xy, self.precision), STORAGE_IN)?;
-        let potential = self.upload(
-            "potential",
-            &potential_buffer(u, self.precision),
-            STORAGE_IN,
-        )?;
         let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
         let fields = self.buffer("velocity.gradients", chunk * 8 * p, STORAGE_OUT)?;
         let staging = self.buffer("staging.gradients", chunk * 8 * p, STAGING)?;
@@ -172,10 +171,15 @@ impl GpuContext {
         let mut out = ElementFields::default();
         for first in (0..e).step_by(self.chunk_elements) {
             let count = self.chunk_elements.min(e - first);
-            let (params, elements) = self.chunk_inputs(mesh, first, count)?;
+            let (params, coordinates, _) = self.chunk_inputs(mesh, first, count)?;
+            let potentials = self.upload(
+                "potentials",
+                &element_potentials(mesh, u, first, count, self.precision),
+                STORAGE_IN,
+            )?;
             let data = self.dispatch(
                 Kernel::Velocity,
-                &[&params, &nodes, &elements, &potential, &fields],
+                &[&params, &coordinates, &potentials, &fields],
                 count,
                 &[(&fields, &staging, count as u64 * 8 * p)],
             )?;

@@ -3,6 +3,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::Precision;
+use crate::mesh::PreparedMesh;
 
 /// Per-dispatch parameters. Twin of `ChunkParams` in `shaders/quad8.wgsl`.
 #[repr(C)]
@@ -43,30 +44,45 @@ pub fn decode(bytes: &[u8], precision: Precision) -> Vec<f64> {
     }
 }
 
-/// The hi/lo split `v = hi + lo` of a value: in f32, hi is v rounded and lo the rounding
-/// error (also rounded, so hi + lo carries about 48 bits); in f64, (v, 0).
-pub fn split(v: f64, precision: Precision) -> [f64; 2] {
-    match precision {
-        Precision::F64 => [v, 0.0],
-        Precision::F32 => {
-            let hi = v as f32 as f64;
-            [hi, v - hi]
-        }
-    }
-}
-
-/// The node buffer: `x_hi, y_hi, x_lo, y_lo` per node.
-pub fn node_buffer(xy: &[[f64; 2]], precision: Precision) -> Vec<u8> {
+/// Node coordinates of elements `first..first + count`, each node's minus the element's
+/// first node's, computed in f64 and stored as `real`: 16 per element (x, y of nodes 0-7).
+/// The kernels then work in element-relative values without a global node array (every
+/// buffer is bounded by the chunk) and without compensated arithmetic (which fast-math
+/// compilers may undo): an f32 kernel keeps the precision far from the origin.
+pub fn element_coordinates(
+    mesh: &PreparedMesh,
+    first: usize,
+    count: usize,
+    precision: Precision,
+) -> Vec<u8> {
     encode(
-        xy.iter().flat_map(|&[x, y]| {
-            let (sx, sy) = (split(x, precision), split(y, precision));
-            [sx[0], sy[0], sx[1], sy[1]]
+        mesh.elements[first..first + count].iter().flat_map(|el| {
+            let [x0, y0] = mesh.xy[el[0] as usize];
+            el.map(|k| {
+                let [x, y] = mesh.xy[k as usize];
+                [x - x0, y - y0]
+            })
+            .into_iter()
+            .flatten()
         }),
         precision,
     )
 }
 
-/// The potential buffer: `u_hi, u_lo` per node.
-pub fn potential_buffer(u: &[f64], precision: Precision) -> Vec<u8> {
-    encode(u.iter().flat_map(|&v| split(v, precision)), precision)
+/// Nodal potentials of elements `first..first + count`, each node's minus the element's first
+/// node's (the gradient ignores constants), computed in f64: 8 per element.
+pub fn element_potentials(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    first: usize,
+    count: usize,
+    precision: Precision,
+) -> Vec<u8> {
+    encode(
+        mesh.elements[first..first + count].iter().flat_map(|el| {
+            let u0 = u[el[0] as usize];
+            el.map(|k| u[k as usize] - u0)
+        }),
+        precision,
+    )
 }

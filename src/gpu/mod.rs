@@ -12,8 +12,11 @@
 //! workgroup limits; results come back through staging buffers and go into the same host code
 //! as the CPU kernels' (the CSR scatter, the element fields).
 //!
-//! f32 kernels take node coordinates and potentials as hi/lo pairs (`x = hi + lo`) and work
-//! in element-relative values, so a mesh far from the origin loses nothing.
+//! Each chunk's elements go up as coordinates and potentials relative to the element's first
+//! node, computed in f64 on the host ([`layout`]): the kernels gather nothing from a global
+//! node array, so every buffer is bounded by the chunk, and an f32 kernel works in
+//! element-relative values, so a mesh far from the origin loses nothing. The velocity kernel
+//! returns gradients; |v| and the pressure are formed on the host in f64.
 
 pub mod context;
 pub mod kernels;
