@@ -481,7 +481,7 @@ pub fn write_png(
         root.draw(&Rectangle::new(
             [
                 (l as i32 - 1, t as i32 - 1),
-                ((l + w) as i32 + 1, (t + h) as i32 + 1),
+                ((l + w).ceil() as i32, (t + h).ceil() as i32),
             ],
             ShapeStyle::from(&RGBColor(90, 90, 90)).stroke_width(1),
         ))?;
