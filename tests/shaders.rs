@@ -98,3 +98,48 @@ fn kernels_use_no_built_in_a_backend_may_lack_in_f64() {
         }
     }
 }
+
+#[test]
+fn stitched_shaders_compile_to_spirv_msl_and_hlsl() {
+    // The three back-ends wgpu drives on Vulkan, Metal and DX12, run here on any host: a
+    // construct a back-end cannot express fails this test, not a user's pipeline.
+    for kernel in Kernel::ALL {
+        for precision in [Precision::F32, Precision::F64] {
+            let src = source(kernel, precision);
+            let module = naga::front::wgsl::parse_str(&src).unwrap();
+            let mut caps = naga::valid::Capabilities::default();
+            if precision == Precision::F64 {
+                caps |= naga::valid::Capabilities::FLOAT64;
+            }
+            let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), caps)
+                .validate(&module)
+                .unwrap();
+            let what = format!("{} in {precision}", kernel.label());
+            let spv = naga::back::spv::write_vec(
+                &module,
+                &info,
+                &naga::back::spv::Options::default(),
+                None,
+            );
+            assert!(spv.is_ok_and(|w| !w.is_empty()), "SPIR-V: {what}");
+            // Metal has no f64 at all (no Metal adapter offers SHADER_F64, so potflow never
+            // builds an f64 pipeline there): MSL in f32 only.
+            if precision == Precision::F32 {
+                let msl = naga::back::msl::write_string(
+                    &module,
+                    &info,
+                    &naga::back::msl::Options::default(),
+                    &naga::back::msl::PipelineOptions::default(),
+                );
+                assert!(msl.is_ok(), "MSL: {what}: {:?}", msl.err());
+            }
+            let mut hlsl = String::new();
+            let options = naga::back::hlsl::Options::default();
+            let pipeline = naga::back::hlsl::PipelineOptions::default();
+            let written = naga::back::hlsl::Writer::new(&mut hlsl, &options, &pipeline)
+                .write(&module, &info, None);
+            assert!(written.is_ok(), "HLSL: {what}: {:?}", written.err());
+            assert!(hlsl.contains(kernel.entry_point()), "HLSL: {what}");
+        }
+    }
+}

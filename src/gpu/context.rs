@@ -97,6 +97,22 @@ fn sorted_adapters() -> Vec<wgpu::Adapter> {
     adapters
 }
 
+/// Runs `f` inside error scopes for validation, out-of-memory and internal errors (a shader a
+/// backend cannot compile is an internal error) and returns the first error caught, named by
+/// `what`, instead of leaving it to the uncaptured-error handler.
+pub(crate) fn scoped<T>(device: &wgpu::Device, what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    let internal = device.push_error_scope(wgpu::ErrorFilter::Internal);
+    let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let value = f();
+    // Scopes pop in the reverse order of their pushes.
+    let errors = [validation, memory, internal].map(|scope| pollster::block_on(scope.pop()));
+    match errors.into_iter().flatten().next() {
+        Some(e) => Err(Error::Gpu(format!("{what}: {e}"))),
+        None => Ok(value),
+    }
+}
+
 /// The most elements one dispatch can take: the largest per-element binding (64 slot values,
 /// or 64 u32 indices, never larger) must fit the storage binding limit, and one invocation
 /// per element in workgroups of 64 must fit the workgroup count limit.
@@ -231,11 +247,9 @@ impl GpuContext {
 
         let mut pipelines = HashMap::new();
         for kernel in Kernel::ALL {
-            let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-            let pipeline = build_pipeline(&device, kernel, precision);
-            if let Some(e) = pollster::block_on(scope.pop()) {
-                return Err(Error::Gpu(format!("{} pipeline: {e}", kernel.label())));
-            }
+            let pipeline = scoped(&device, &format!("{} pipeline", kernel.label()), || {
+                build_pipeline(&device, kernel, precision)
+            })?;
             pipelines.insert(kernel.label(), pipeline);
         }
 
@@ -349,18 +363,18 @@ impl GpuContext {
             old.destroy();
         }
         let size = size.max(16).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(name),
-            size,
-            usage,
-            mapped_at_creation: false,
-        });
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(Error::Gpu(format!(
-                "cannot allocate {size} bytes for {name}: {e}"
-            )));
-        }
+        let buffer = scoped(
+            &self.device,
+            &format!("cannot allocate {size} bytes for {name}"),
+            || {
+                self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(name),
+                    size,
+                    usage,
+                    mapped_at_creation: false,
+                })
+            },
+        )?;
         let now = self.allocated.fetch_add(size, Ordering::Relaxed) + size;
         self.peak.fetch_max(now, Ordering::Relaxed);
         cache.insert(name, buffer.clone());
@@ -379,7 +393,26 @@ impl GpuContext {
     ) -> Result<Vec<Vec<u8>>> {
         self.check_alive()?;
         let (pipeline, layout) = &self.pipelines[kernel.label()];
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        scoped(&self.device, kernel.label(), || {
+            self.encode_and_submit(kernel, pipeline, layout, buffers, count, readback)
+        })?;
+        let mut out = Vec::with_capacity(readback.len());
+        for (_, staging, bytes) in readback {
+            out.push(self.read_back(staging, *bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Binds `buffers`, dispatches `count` invocations and copies the readback pairs.
+    fn encode_and_submit(
+        &self,
+        kernel: Kernel,
+        pipeline: &wgpu::ComputePipeline,
+        layout: &wgpu::BindGroupLayout,
+        buffers: &[&wgpu::Buffer],
+        count: usize,
+        readback: &[(&wgpu::Buffer, &wgpu::Buffer, u64)],
+    ) {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
@@ -411,14 +444,6 @@ impl GpuContext {
             encoder.copy_buffer_to_buffer(src, 0, staging, 0, *bytes);
         }
         self.queue.submit([encoder.finish()]);
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(Error::Gpu(format!("{}: {e}", kernel.label())));
-        }
-        let mut out = Vec::with_capacity(readback.len());
-        for (_, staging, bytes) in readback {
-            out.push(self.read_back(staging, *bytes)?);
-        }
-        Ok(out)
     }
 
     fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {

@@ -39,7 +39,9 @@ impl GpuContext {
             )));
         }
         let buffer = self.buffer(name, bytes.len() as u64, usage)?;
-        self.queue.write_buffer(&buffer, 0, bytes);
+        super::context::scoped(&self.device, &format!("writing {name}"), || {
+            self.queue.write_buffer(&buffer, 0, bytes)
+        })?;
         Ok(buffer)
     }
 
@@ -118,8 +120,10 @@ impl GpuContext {
                     pad0: 0,
                     pad1: 0,
                 };
-                self.queue
-                    .write_buffer(&params, 0, bytemuck::bytes_of(&flag));
+                super::context::scoped(&self.device, "writing params", || {
+                    self.queue
+                        .write_buffer(&params, 0, bytemuck::bytes_of(&flag))
+                })?;
             }
             let value_bytes = count as u64 * SLOTS as u64 * p;
             let index_bytes = count as u64 * SLOTS as u64 * 4;
