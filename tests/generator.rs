@@ -24,15 +24,7 @@ fn opts() -> SolveOptions {
 
 /// Mean potential over the inlet nodes: a functional that converges under refinement.
 fn mean_inlet_potential(mesh: &mesh::Mesh, u: &[f64]) -> f64 {
-    let xmin = mesh
-        .quad8
-        .iter()
-        .flatten()
-        .map(|&k| mesh.x[k as usize])
-        .fold(f64::INFINITY, f64::min);
-    let inlet: Vec<usize> = (0..mesh.nodes())
-        .filter(|&i| (mesh.x[i] - xmin).abs() < 1e-9)
-        .collect();
+    let inlet = common::nodes_at_xmin(mesh);
     inlet.iter().map(|&i| u[i]).sum::<f64>() / inlet.len() as f64
 }
 

@@ -64,19 +64,9 @@ fn check(name: &str) {
     // Mass balance against the geometry: the inlet (x = xmin) is one straight segment, so
     // the volume inflow is γ times its length, and the outflow must match it. (elbow_90_411
     // has unused nodes on x = xmin outside its inlet: only element nodes count.)
-    let xmin = mesh
-        .quad8
+    let ys: Vec<f64> = common::nodes_at_xmin(&mesh)
         .iter()
-        .flatten()
-        .map(|&k| mesh.x[k as usize])
-        .fold(f64::INFINITY, f64::min);
-    let mut used = vec![false; mesh.nodes()];
-    for &k in mesh.quad8.iter().flatten() {
-        used[k as usize] = true;
-    }
-    let ys: Vec<f64> = (0..mesh.nodes())
-        .filter(|&k| used[k] && (mesh.x[k] - xmin).abs() < 1e-9)
-        .map(|k| mesh.y[k])
+        .map(|&k| mesh.y[k])
         .collect();
     let length = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - ys.iter().copied().fold(f64::INFINITY, f64::min);

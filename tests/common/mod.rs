@@ -167,6 +167,22 @@ pub fn skip(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
+/// The nodes of `mesh`'s elements on x = xmin (within 1e-9): the reference's inlet rule, for
+/// checks made from the geometry alone (unused nodes do not count).
+pub fn nodes_at_xmin(mesh: &Mesh) -> Vec<usize> {
+    let mut used = vec![false; mesh.nodes()];
+    for &k in mesh.quad8.iter().flatten() {
+        used[k as usize] = true;
+    }
+    let xmin = (0..mesh.nodes())
+        .filter(|&k| used[k])
+        .map(|k| mesh.x[k])
+        .fold(f64::INFINITY, f64::min);
+    (0..mesh.nodes())
+        .filter(|&k| used[k] && (mesh.x[k] - xmin).abs() < 1e-9)
+        .collect()
+}
+
 /// A mesh file for CLI tests: `mesh` written into `dir` as `name` (.h5 or .msh).
 pub fn write_mesh_file(dir: &Path, name: &str, mesh: &Mesh) -> PathBuf {
     let path = dir.join(name);
