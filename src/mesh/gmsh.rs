@@ -208,13 +208,36 @@ impl<'a> Reader<'a> {
     }
 
     /// A declared count, checked against what the rest of the file can hold when each item
-    /// takes at least `min_bytes` bytes, and against `limit`.
+    /// takes at least `min_bytes` bytes, and against potflow's `limit`.
     fn count(&mut self, what: &str, min_bytes: usize, limit: u64) -> Result<usize> {
         let n = self.size(what)?;
-        let room = (self.left() / min_bytes.max(1)) as u64;
         if n > limit {
             return Err(self.err(format!("{what} is {n}, above potflow's limit of {limit}")));
         }
+        self.fits(what, n, min_bytes)
+    }
+
+    /// A block's count, checked against what its section announced is left (`left_of_total`)
+    /// and against the bytes left in the file.
+    fn block_count(
+        &mut self,
+        what: &str,
+        min_bytes: usize,
+        left_of_total: usize,
+        total_what: &str,
+    ) -> Result<usize> {
+        let n = self.size(what)?;
+        if n > left_of_total as u64 {
+            return Err(self.err(format!(
+                "{what} is {n}, more than the {left_of_total} left of {total_what}"
+            )));
+        }
+        self.fits(what, n, min_bytes)
+    }
+
+    /// `n` items of at least `min_bytes` bytes each must fit in the rest of the file.
+    fn fits(&self, what: &str, n: u64, min_bytes: usize) -> Result<usize> {
+        let room = (self.left() / min_bytes.max(1)) as u64;
         if n > room {
             return Err(self.err(format!(
                 "{what} is {n}, but the {} bytes left in the file hold at most {room} (truncated or corrupt)",
@@ -493,10 +516,11 @@ fn nodes(r: &mut Reader) -> Result<NodeTable> {
         let dim = r.int("a node block's dimension")?;
         r.int("a node block's entity tag")?;
         let parametric = r.int("a node block's parametric flag")? != 0;
-        let n = r.count(
+        let n = r.block_count(
             "a node block's number of nodes",
             min_node,
-            (total - x.len()) as u64,
+            total - x.len(),
+            "the nodes the section announced",
         )?;
         tags.clear();
         for _ in 0..n {
@@ -569,10 +593,11 @@ fn elements(r: &mut Reader) -> Result<ElementTable> {
                 "3-D elements (Gmsh type {element_type}): potflow solves 2-D meshes"
             )));
         }
-        let n = r.count(
+        let n = r.block_count(
             "an element block's number of elements",
             (per + 1) * r.min_size(),
-            (total - seen) as u64,
+            total - seen,
+            "the elements the section announced",
         )?;
         seen += n;
         let mut tags = [0u64; 27];
