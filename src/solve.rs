@@ -30,8 +30,8 @@ pub enum SolverKind {
 }
 
 /// The preconditioner built for a system, with what the report says about it.
-pub struct BuiltPreconditioner {
-    pub preconditioner: Box<dyn Preconditioner>,
+pub struct BuiltPreconditioner<'a> {
+    pub preconditioner: Box<dyn Preconditioner + 'a>,
     pub info: SolverInfo,
 }
 
@@ -51,7 +51,7 @@ pub struct SolverInfo {
 
 impl SolverKind {
     /// Builds the preconditioner for `a`.
-    pub fn build(self, a: &Matrix) -> Result<BuiltPreconditioner> {
+    pub fn build(self, a: &Matrix) -> Result<BuiltPreconditioner<'_>> {
         let start = Instant::now();
         let (preconditioner, levels, operator_complexity): (Box<dyn Preconditioner>, _, _) =
             match self {

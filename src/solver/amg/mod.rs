@@ -30,6 +30,7 @@ mod aggregate;
 mod chebyshev;
 mod dense;
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -84,8 +85,10 @@ impl Default for AmgOptions {
 
 /// One level of the hierarchy: its operator, its smoother, and the prolongation to it from
 /// the next coarser level.
-struct Level {
-    a: Matrix,
+struct Level<'a> {
+    /// The level's operator: the caller's matrix on the fine level (borrowed, not copied),
+    /// Galerkin products below.
+    a: Cow<'a, Matrix>,
     smoother: Chebyshev,
     p: Matrix,
     pt: Matrix,
@@ -101,9 +104,10 @@ struct LevelWork {
     smoother: ChebyshevWork,
 }
 
-/// The hierarchy: levels from fine to coarse, then the dense coarsest solve.
-pub struct Amg {
-    levels: Vec<Level>,
+/// The hierarchy: levels from fine to coarse, then the coarsest solve. It borrows the fine
+/// matrix instead of copying it.
+pub struct Amg<'a> {
+    levels: Vec<Level<'a>>,
     coarsest: Coarsest,
     work: Mutex<Vec<LevelWork>>,
     /// Rows per level, fine first (the coarsest included).
@@ -112,12 +116,12 @@ pub struct Amg {
     pub operator_complexity: f64,
 }
 
-impl Amg {
+impl<'a> Amg<'a> {
     /// Builds the hierarchy of `a` (symmetric positive definite).
-    pub fn new(a: &Matrix, opts: AmgOptions) -> Result<Self> {
+    pub fn new(a: &'a Matrix, opts: AmgOptions) -> Result<Self> {
         let fine_nnz = a.nnz() as f64;
         let mut levels = Vec::new();
-        let mut current = a.clone();
+        let mut current: Cow<'a, Matrix> = Cow::Borrowed(a);
         let mut sizes = vec![current.rows()];
         let mut total_nnz = fine_nnz;
         // Near-null space: constants (Laplace's), carried to each coarse level.
@@ -155,7 +159,7 @@ impl Amg {
                 p,
                 pt,
             });
-            current = coarse;
+            current = Cow::Owned(coarse);
         }
         let coarsest = if current.rows() <= MAX_DENSE_COARSE {
             Coarsest::Dense(Cholesky::new(&current).ok_or_else(|| Error::Singular {
@@ -173,7 +177,7 @@ impl Amg {
             );
             let smoother = Chebyshev::new(&current, COARSE_SMOOTHER_DEGREE);
             let work = Mutex::new(ChebyshevWork::new(current.rows()));
-            Coarsest::Smoother(current, smoother, work)
+            Coarsest::Smoother(current.into_owned(), smoother, work)
         };
         let work = levels
             .iter()
@@ -231,7 +235,7 @@ impl Amg {
     }
 }
 
-impl Preconditioner for Amg {
+impl Preconditioner for Amg<'_> {
     fn apply(&self, r: &[f64], z: &mut [f64]) {
         match self.work.lock() {
             Ok(mut work) => self.vcycle(0, r, z, &mut work),
