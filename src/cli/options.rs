@@ -353,3 +353,10 @@ impl SolveProgress {
         self.bar.finish_and_clear();
     }
 }
+
+impl Drop for SolveProgress {
+    /// An error leaves no stale progress line above its message.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
