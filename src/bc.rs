@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use crate::assembly::{CsrPattern, Matrix};
+use crate::assembly::Matrix;
 use crate::element::{robin_edge, EDGES, NODES};
 use crate::error::{Error, Result};
 use crate::mesh::{BoundaryGroup, PreparedMesh};
@@ -290,14 +290,13 @@ impl Boundary {
 /// they carry, which depends on u when p > 0, is [`robin_inflow`]).
 pub fn apply_robin(
     mesh: &PreparedMesh,
-    pattern: &CsrPattern,
     a: &mut Matrix,
     b: &mut [f64],
     edges: &[[u32; 3]],
     p: f64,
     gamma: f64,
 ) {
-    let values = a.data_mut();
+    let mut updates = Vec::new();
     for edge in edges {
         let xy = edge.map(|k| mesh.xy[k as usize]);
         let (h, f) = robin_edge(&xy, p, gamma);
@@ -305,14 +304,25 @@ pub fn apply_robin(
             b[edge[r] as usize] += f[r];
             if p != 0.0 {
                 for c in 0..3 {
-                    // Edge nodes share an element, so the pattern has every pair.
-                    if let Some(pos) = pattern.position(edge[r] as usize, edge[c]) {
-                        values[pos] += h[r][c];
+                    // Edge nodes share an element, so the matrix has every pair.
+                    if let Some(pos) = position(a, edge[r] as usize, edge[c]) {
+                        updates.push((pos, h[r][c]));
                     }
                 }
             }
         }
     }
+    let values = a.data_mut();
+    for (pos, v) in updates {
+        values[pos] += v;
+    }
+}
+
+/// Where entry (row, col) lies in the matrix's value array, if it is stored.
+fn position(a: &Matrix, row: usize, col: u32) -> Option<usize> {
+    let indptr = a.indptr();
+    let (s, e) = (indptr.index(row) as usize, indptr.index(row + 1) as usize);
+    a.indices()[s..e].binary_search(&col).ok().map(|p| s + p)
 }
 
 /// The volume inflow through the Robin edges once u is known: `Σₑ 1ᵀ(Pₑ − Hₑ uₑ)`, the

@@ -249,9 +249,8 @@ impl Outcome {
     }
 }
 
-/// A linear system with its pattern, after assembly and boundary conditions.
+/// A linear system, after assembly and boundary conditions.
 pub struct System {
-    pub pattern: CsrPattern,
     pub matrix: Matrix,
     pub rhs: Vec<f64>,
 }
@@ -262,12 +261,13 @@ pub fn assemble(mesh: &PreparedMesh) -> System {
 }
 
 impl System {
-    /// The system of `mesh` from its element slots (CPU or GPU), zero right-hand side.
+    /// The system of `mesh` from its element slots (CPU or GPU), zero right-hand side. The
+    /// pattern and its slot map are dropped once the values are in the matrix: the solve
+    /// needs only the matrix.
     pub fn from_slots(mesh: &PreparedMesh, slots: &[f64]) -> Self {
         let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
         let matrix = pattern.matrix(pattern.scatter(slots));
         System {
-            pattern,
             matrix,
             rhs: vec![0.0; mesh.nodes()],
         }
@@ -313,7 +313,6 @@ fn apply_boundary_conditions(
 ) -> (Vec<f64>, bc::DirichletRows) {
     bc::apply_robin(
         mesh,
-        &sys.pattern,
         &mut sys.matrix,
         &mut sys.rhs,
         &boundary.inlet_edges,
@@ -470,7 +469,7 @@ pub fn run(
         elements: prepared.elements(),
         unused_nodes: prepared.unused_nodes(),
         reoriented_elements: prepared.reoriented,
-        nnz: sys.pattern.nnz(),
+        nnz: sys.matrix.nnz(),
         u: u_input,
         fields,
         solver: pc.info,
