@@ -410,11 +410,12 @@ pub fn run(plan: &BenchPlan, progress: BenchProgress) -> Result<BenchResult> {
             scaling,
         });
     }
+    let machine = Machine::this();
     Ok(BenchResult {
         potflow_version: env!("CARGO_PKG_VERSION"),
-        machine: Machine::this(),
+        host_threads: machine.cores,
+        machine,
         repeat: plan.repeat,
-        host_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         meshes,
     })
 }

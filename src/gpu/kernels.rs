@@ -45,16 +45,18 @@ impl GpuContext {
         Ok(buffer)
     }
 
-    /// The parameters, the element-relative coordinates and the node numbers of one chunk.
+    /// The parameters and the element-relative coordinates of one chunk, the input both
+    /// kernels share.
     fn chunk_inputs(
         &self,
         mesh: &PreparedMesh,
         first: usize,
         count: usize,
-    ) -> Result<(wgpu::Buffer, wgpu::Buffer, wgpu::Buffer)> {
+        write_indices: bool,
+    ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
         let params = ChunkParams {
             count: count as u32,
-            write_indices: 0,
+            write_indices: u32::from(write_indices),
             pad0: 0,
             pad1: 0,
         };
@@ -63,18 +65,12 @@ impl GpuContext {
             bytemuck::bytes_of(&params),
             U::UNIFORM | U::COPY_DST,
         )?;
-        let elements: Vec<u32> = mesh.elements[first..first + count]
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        let elements = self.upload("elements", bytemuck::cast_slice(&elements), STORAGE_IN)?;
         let coordinates = self.upload(
             "coordinates",
             &element_coordinates(mesh, first, count, self.precision),
             STORAGE_IN,
         )?;
-        Ok((params, coordinates, elements))
+        Ok((params, coordinates))
     }
 
     /// The stiffness kernel: every element's 64 slot values (f64 on the host).
@@ -112,19 +108,14 @@ impl GpuContext {
         };
         for first in (0..e).step_by(self.chunk_elements) {
             let count = self.chunk_elements.min(e - first);
-            let (params, coordinates, elements) = self.chunk_inputs(mesh, first, count)?;
-            if with_indices {
-                let flag = ChunkParams {
-                    count: count as u32,
-                    write_indices: 1,
-                    pad0: 0,
-                    pad1: 0,
-                };
-                super::context::scoped(&self.device, "writing params", || {
-                    self.queue
-                        .write_buffer(&params, 0, bytemuck::bytes_of(&flag))
-                })?;
-            }
+            let (params, coordinates) = self.chunk_inputs(mesh, first, count, with_indices)?;
+            // The node numbers, for the slots' rows and columns.
+            let elements: Vec<u32> = mesh.elements[first..first + count]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            let elements = self.upload("elements", bytemuck::cast_slice(&elements), STORAGE_IN)?;
             let value_bytes = count as u64 * SLOTS as u64 * p;
             let index_bytes = count as u64 * SLOTS as u64 * 4;
             let mut readback = vec![(&values, &staging_values, value_bytes)];
@@ -175,7 +166,7 @@ impl GpuContext {
         let mut out = ElementFields::default();
         for first in (0..e).step_by(self.chunk_elements) {
             let count = self.chunk_elements.min(e - first);
-            let (params, coordinates, _) = self.chunk_inputs(mesh, first, count)?;
+            let (params, coordinates) = self.chunk_inputs(mesh, first, count, false)?;
             let potentials = self.upload(
                 "potentials",
                 &element_potentials(mesh, u, first, count, self.precision),
