@@ -593,23 +593,6 @@ fn temporary_png(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{stem}.{}.tmp.png", std::process::id()))
 }
 
-/// Writes the three plots into `dir`; returns their paths.
-pub fn write_all(
-    dir: &Path,
-    case: &str,
-    mesh: &Mesh,
-    outcome: &Outcome,
-    width: usize,
-) -> Result<Vec<PathBuf>> {
-    Field::ALL
-        .iter()
-        .map(|&f| {
-            let path = dir.join(f.file_name());
-            write_png(&path, f, case, mesh, outcome, width).map(|_| path)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
