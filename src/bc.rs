@@ -210,12 +210,12 @@ impl BoundarySpec {
 }
 
 /// The inlet and outlet found on a mesh.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Boundary {
     /// How the inlet was selected.
-    pub inlet_spec: Option<BoundarySpec>,
+    pub inlet_spec: BoundarySpec,
     /// How the outlet was selected.
-    pub outlet_spec: Option<BoundarySpec>,
+    pub outlet_spec: BoundarySpec,
     /// Solver nodes on the inlet line.
     pub inlet_nodes: Vec<u32>,
     /// Inlet edges as solver nodes (end, mid, end).
@@ -277,8 +277,8 @@ impl Boundary {
             });
         }
         Ok(Boundary {
-            inlet_spec: Some(inlet.clone()),
-            outlet_spec: Some(outlet.clone()),
+            inlet_spec: inlet.clone(),
+            outlet_spec: outlet.clone(),
             inlet_nodes: i.nodes,
             inlet_edges: i.edges,
             outlet_nodes: o.nodes,

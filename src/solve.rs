@@ -475,14 +475,8 @@ pub fn run(
         solver: pc.info,
         cg: cg_outcome,
         boundary: BoundaryReport {
-            inlet: boundary
-                .inlet_spec
-                .as_ref()
-                .map_or_else(String::new, ToString::to_string),
-            outlet: boundary
-                .outlet_spec
-                .as_ref()
-                .map_or_else(String::new, ToString::to_string),
+            inlet: boundary.inlet_spec.to_string(),
+            outlet: boundary.outlet_spec.to_string(),
             inlet_nodes: boundary.inlet_nodes.len(),
             inlet_edges: boundary.inlet_edges.len(),
             outlet_nodes: boundary.outlet_nodes.len(),
