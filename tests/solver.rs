@@ -6,6 +6,7 @@ mod common;
 use common::{distorted_channel, max_rel_diff};
 use potflow::mesh::{generate, Mesh};
 use potflow::solve::{self, Kernels, SolveOptions, SolverKind};
+use potflow::solver::amg::Strength;
 use potflow::solver::{Amg, AmgOptions, CgOptions, Preconditioner};
 
 /// The system potflow solves for `mesh` (default boundary conditions applied).
@@ -23,7 +24,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 fn amg_preconditioner_is_symmetric_and_positive() {
     let sys = system(&distorted_channel(60, 20, 3.0, 1.0, 0.3, 17));
     let amg = Amg::new(&sys.matrix, AmgOptions::default()).unwrap();
-    assert!(amg.levels() >= 2, "a hierarchy was built: {:?}", amg.sizes);
+    // Three levels or more: a coarse level's smoother, prolongator and Galerkin operator are
+    // all inside the cycle, not just the direct solve.
+    assert!(amg.levels() >= 3, "a hierarchy was built: {:?}", amg.sizes);
     let n = sys.matrix.rows();
     let mut rng = common::Rng::new(3);
     for _ in 0..5 {
@@ -59,7 +62,15 @@ fn stalled_coarsening_falls_back_to_a_smoothed_coarsest_level() {
         }
     }
     let a: potflow::assembly::Matrix = tri.to_csr();
-    let amg = Amg::new(&a, AmgOptions::default()).unwrap();
+    // The symmetric measure on every level, the one that finds no strong connection here (the
+    // evolution measure is relative to each row's nearest neighbour, and would coarsen).
+    let symmetric = Strength::Symmetric { theta: 0.08 };
+    let opts = AmgOptions {
+        fine_strength: symmetric,
+        coarse_strength: symmetric,
+        ..AmgOptions::default()
+    };
+    let amg = Amg::new(&a, opts).unwrap();
     assert!(n > potflow::solver::amg::MAX_DENSE_COARSE);
     assert_eq!(amg.sizes, vec![n], "no coarse level can be built");
     assert!(!amg.coarsest_is_exact());
@@ -152,6 +163,34 @@ fn amg_iterations_barely_grow_under_refinement() {
     eprintln!("venturi: {coarse} iterations at 12k nodes, {fine} at 190k (h / 4)");
     assert!(fine as f64 <= 1.5 * coarse as f64, "{coarse} -> {fine}");
     assert!(fine <= 40);
+}
+
+#[test]
+fn amg_needs_at_most_25_iterations_on_the_hard_geometries_at_two_refinements() {
+    // The O-grid round the cylinder (stretched cells) and the y_tube's divider took 54 and 29
+    // iterations at 200k nodes with the symmetric strength measure alone; the evolution
+    // measure on the finest level keeps every geometry at or below 25 (docs/benchmarks.md has
+    // all eight at 200k and 2M nodes). rtol 1e-8 is the default.
+    for geometry in ["channel_with_cylinder", "y_tube", "elbow_90"] {
+        for nodes in [50_000, 200_000] {
+            let mesh = generate::by_name(geometry, nodes).unwrap();
+            let out = solve::run(
+                &mesh,
+                &SolveOptions::default(),
+                Kernels::Cpu,
+                0.0,
+                &mut |_| {},
+            )
+            .unwrap();
+            eprintln!("{geometry}:{nodes}: {} iterations", out.cg.iterations);
+            assert!(out.cg.converged, "{geometry}:{nodes}");
+            assert!(
+                out.cg.iterations <= 25,
+                "{geometry}:{nodes}: {} iterations",
+                out.cg.iterations
+            );
+        }
+    }
 }
 
 /// The bits of a slice, for exact comparison.

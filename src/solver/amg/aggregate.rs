@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use super::strength::Graph;
 use crate::assembly::Matrix;
 
 const NONE: u32 = u32::MAX;
@@ -12,44 +13,15 @@ pub struct Aggregates {
     pub count: usize,
 }
 
-/// Strong neighbours of every row, as CSR (`ptr`, `cols`):
-/// `|aᵢⱼ| ≥ θ √(|aᵢᵢ aⱼⱼ|)`, j ≠ i, explicit zeros ignored.
-fn strength(a: &Matrix, theta: f64) -> (Vec<usize>, Vec<u32>) {
-    let diag = a.diag().to_dense();
-    let rows: Vec<Vec<u32>> = a
-        .outer_iterator()
-        .enumerate()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(i, row)| {
-            row.iter()
-                .filter(|&(j, &v)| {
-                    j != i && v != 0.0 && v.abs() >= theta * (diag[i] * diag[j]).abs().sqrt()
-                })
-                .map(|(j, _)| j as u32)
-                .collect()
-        })
-        .collect();
-    let mut ptr = Vec::with_capacity(rows.len() + 1);
-    ptr.push(0);
-    let mut cols = Vec::new();
-    for r in rows {
-        cols.extend_from_slice(&r);
-        ptr.push(cols.len());
-    }
-    (ptr, cols)
-}
-
 /// Standard aggregation in three passes over the strength graph:
 /// 1. a node whose strong neighbours are all free forms an aggregate with them;
 /// 2. a free node joins the aggregate of a neighbour aggregated in pass 1;
 /// 3. the remaining free nodes form new aggregates with their free neighbours.
 ///
 /// Nodes without strong neighbours (Dirichlet rows) stay out of every aggregate.
-pub fn aggregate(a: &Matrix, theta: f64) -> Aggregates {
-    let (ptr, cols) = strength(a, theta);
-    let n = a.rows();
-    let nbrs = |i: usize| &cols[ptr[i]..ptr[i + 1]];
+pub fn aggregate(strength: &Graph) -> Aggregates {
+    let n = strength.ptr.len() - 1;
+    let nbrs = |i: usize| strength.neighbours(i);
     let mut of_node = vec![NONE; n];
     let mut count = 0u32;
     for i in 0..n {
@@ -147,4 +119,99 @@ pub fn smooth_prolongator(a: &Matrix, t: &Matrix, inv_diag: &[f64], lambda_max: 
         }
     }
     p
+}
+
+/// Rows per parallel task of [`filtered`].
+const ROWS_PER_TASK: usize = 1024;
+
+/// A filtered to the strength graph: the diagonal, the strong entries, and every weak
+/// off-diagonal entry added to the diagonal, so that row sums (and with them the constants of
+/// the near-null space) are kept: `A_F 1 = A 1`. Where lumping would leave a diagonal entry
+/// that is not positive, the row keeps its own diagonal.
+pub fn filtered(a: &Matrix, strength: &Graph) -> Matrix {
+    let n = a.rows();
+    let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
+    let ap = ap.raw_storage();
+    let blocks: Vec<(Vec<u32>, Vec<u32>, Vec<f64>)> = (0..n.div_ceil(ROWS_PER_TASK))
+        .into_par_iter()
+        .map(|t| {
+            let (mut len, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+            for i in t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n) {
+                let start = cols.len();
+                let strong = strength.neighbours(i);
+                let (mut weak, mut diagonal) = (0.0, None);
+                for k in ap[i] as usize..ap[i + 1] as usize {
+                    let j = ai[k];
+                    if j as usize == i {
+                        diagonal = Some(cols.len());
+                    } else if strong.binary_search(&j).is_err() {
+                        weak += ax[k];
+                        continue;
+                    }
+                    cols.push(j);
+                    vals.push(ax[k]);
+                }
+                if let Some(d) = diagonal {
+                    if vals[d] + weak > 0.0 {
+                        vals[d] += weak;
+                    }
+                }
+                len.push((cols.len() - start) as u32);
+            }
+            (len, cols, vals)
+        })
+        .collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0u32);
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    for (len, cols, vals) in blocks {
+        for l in len {
+            indptr.push(indptr[indptr.len() - 1] + l);
+        }
+        indices.extend_from_slice(&cols);
+        data.extend_from_slice(&vals);
+    }
+    Matrix::new((n, n), indptr, indices, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solver::amg::strength;
+
+    #[test]
+    fn filtering_keeps_strong_entries_and_row_sums() {
+        // A 1-D Laplacian with one weak link (between 4 and 5) and one positive coupling:
+        // the weak entries leave the pattern and their values go to the diagonal.
+        let n = 10;
+        let mut tri = sprs::TriMatI::<f64, u32>::new((n, n));
+        for i in 0..n {
+            tri.add_triplet(i, i, 4.0);
+            if i + 1 < n {
+                let v = match i {
+                    4 => -1e-3,
+                    7 => 0.5,
+                    _ => -1.0,
+                };
+                tri.add_triplet(i, i + 1, v);
+                tri.add_triplet(i + 1, i, v);
+            }
+        }
+        let a: Matrix = tri.to_csr();
+        let graph = strength::symmetric(&a, 0.08);
+        let f = filtered(&a, &graph);
+        for i in 0..n {
+            let row_sum = |m: &Matrix| m.outer_view(i).unwrap().iter().map(|(_, v)| v).sum::<f64>();
+            assert!((row_sum(&f) - row_sum(&a)).abs() < 1e-15, "row {i}");
+            for (j, &v) in f.outer_view(i).unwrap().iter() {
+                if j != i {
+                    assert!(graph.neighbours(i).contains(&(j as u32)));
+                    assert_eq!(v, a.get(i, j).copied().unwrap());
+                }
+            }
+        }
+        assert!(f.get(4, 5).is_none() && f.get(5, 4).is_none());
+        assert_eq!(f.get(4, 4).copied(), Some(4.0 - 1e-3));
+        assert_eq!(f.nnz(), a.nnz() - 2);
+    }
 }
