@@ -1,4 +1,6 @@
 //! Parallel sparse matrix-vector product over the CSR arrays (sprs's own is serial).
+//!
+//! The values may be stored in f64 or f32; products and sums are always formed in f64.
 
 use rayon::prelude::*;
 
@@ -7,11 +9,28 @@ use crate::assembly::Matrix;
 /// Rows per rayon task: large enough to amortise scheduling, small enough to balance.
 const ROWS_PER_TASK: usize = 2048;
 
+/// Anything that computes y = A x.
+pub trait LinearOperator: Sync {
+    fn apply(&self, x: &[f64], y: &mut [f64]);
+}
+
+impl LinearOperator for Matrix {
+    fn apply(&self, x: &[f64], y: &mut [f64]) {
+        spmv(self, x, y);
+    }
+}
+
 /// y = A x, rows in parallel.
 pub fn spmv(a: &Matrix, x: &[f64], y: &mut [f64]) {
     let indptr = a.indptr();
-    let indptr = indptr.raw_storage();
-    let (indices, data) = (a.indices(), a.data());
+    spmv_csr(indptr.raw_storage(), a.indices(), a.data(), x, y);
+}
+
+/// y = A x for A given by its CSR arrays, with values of any type that widens to f64.
+pub fn spmv_csr<V>(indptr: &[u32], indices: &[u32], data: &[V], x: &[f64], y: &mut [f64])
+where
+    V: Copy + Into<f64> + Sync,
+{
     y.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
         .for_each(|(c, ys)| {
@@ -21,7 +40,7 @@ pub fn spmv(a: &Matrix, x: &[f64], y: &mut [f64]) {
                 *yi = indices[s..e]
                     .iter()
                     .zip(&data[s..e])
-                    .map(|(&j, &v)| v * x[j as usize])
+                    .map(|(&j, &v)| v.into() * x[j as usize])
                     .sum();
             }
         });

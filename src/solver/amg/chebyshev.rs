@@ -9,8 +9,9 @@
 use rayon::prelude::*;
 
 use crate::assembly::Matrix;
+use crate::solver::inverse_diagonal;
 use crate::solver::reduce::{dot, norm};
-use crate::solver::{inverse_diagonal, spmv::spmv};
+use crate::solver::spmv::{spmv, LinearOperator};
 
 /// The smoother of one level.
 pub struct Chebyshev {
@@ -165,7 +166,7 @@ impl Chebyshev {
     /// taken as 0 on entry (and overwritten), which saves the first SpMV.
     pub fn smooth(
         &self,
-        a: &Matrix,
+        a: &(impl LinearOperator + ?Sized),
         b: &[f64],
         x: &mut [f64],
         zero_start: bool,
@@ -185,7 +186,7 @@ impl Chebyshev {
                 .zip(b.par_iter().zip(&self.inv_diag))
                 .for_each(|(r, (b, di))| *r = di * b);
         } else {
-            spmv(a, x, ad);
+            a.apply(x, ad);
             r.par_iter_mut()
                 .zip(ad.par_iter().zip(b).zip(&self.inv_diag))
                 .for_each(|(r, ((ax, b), di))| *r = di * (b - ax));
@@ -197,7 +198,7 @@ impl Chebyshev {
             x.par_iter_mut()
                 .zip(d.par_iter())
                 .for_each(|(x, d)| *x += d);
-            spmv(a, d, ad);
+            a.apply(d, ad);
             let rho_next = 1.0 / (2.0 * sigma - rho);
             let (c1, c2) = (rho_next * rho, 2.0 * rho_next / delta);
             // r −= D⁻¹ A d, then d = c1 d + c2 r, in one pass.

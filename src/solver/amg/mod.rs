@@ -23,7 +23,9 @@
 //! restriction of the residual with Pᵀ, the coarse correction, prolongation with P, and the same
 //! Chebyshev polynomial as post-smoothing. The smoother is a fixed polynomial in D⁻¹A and the
 //! restriction is the transpose of the prolongation, so M⁻¹ is symmetric positive definite: a
-//! valid CG preconditioner. Every operation is a parallel SpMV or a vector update.
+//! valid CG preconditioner. Every operation is a parallel SpMV or a vector update. The
+//! V-cycle's matrices are stored with f32 values by default ([`operator`]): a third less
+//! memory traffic per SpMV, the same iteration counts.
 //!
 //! Classical Ruge-Stüben AMG does badly on Quad-8 matrices (positive off-diagonals, no
 //! M-matrix); smoothed aggregation does not rely on their sign. The symmetric measure alone
@@ -37,6 +39,7 @@
 mod aggregate;
 mod chebyshev;
 mod dense;
+mod operator;
 pub mod strength;
 
 use std::borrow::Cow;
@@ -45,13 +48,15 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::spgemm::spgemm;
-use super::spmv::spmv;
+use super::spmv::LinearOperator;
 use super::Preconditioner;
 use crate::assembly::Matrix;
 use crate::error::{Error, Result};
 use crate::solver::inverse_diagonal;
 pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
+use operator::Operator;
+pub use operator::Storage;
 
 /// The largest coarsest level that is factorised densely: n² doubles (32 MB) and n³/3 flops
 /// (a few seconds at most on one core).
@@ -91,6 +96,8 @@ pub struct AmgOptions {
     pub max_levels: usize,
     /// Chebyshev smoother degree (SpMVs per smoothing).
     pub smoother_degree: usize,
+    /// How the V-cycle's matrices are stored (the coarsest level is always f64).
+    pub storage: Storage,
 }
 
 impl Default for AmgOptions {
@@ -101,6 +108,7 @@ impl Default for AmgOptions {
             coarse_size: 400,
             max_levels: 12,
             smoother_degree: 3,
+            storage: Storage::F32,
         }
     }
 }
@@ -108,12 +116,12 @@ impl Default for AmgOptions {
 /// One level of the hierarchy: its operator, its smoother, and the prolongation to it from
 /// the next coarser level.
 struct Level<'a> {
-    /// The level's operator: the caller's matrix on the fine level (borrowed, not copied),
-    /// Galerkin products below.
-    a: Cow<'a, Matrix>,
+    /// The level's operator: the caller's matrix on the fine level (its pattern borrowed, not
+    /// copied), Galerkin products below.
+    a: Operator<'a>,
     smoother: Chebyshev,
-    p: Matrix,
-    pt: Matrix,
+    p: Operator<'static>,
+    pt: Operator<'static>,
 }
 
 /// Vectors of one level's V-cycle, allocated once.
@@ -210,10 +218,10 @@ impl<'a> Amg<'a> {
                 started.elapsed(),
             );
             levels.push(Level {
-                a: current,
+                a: Operator::from_cow(current, opts.storage),
                 smoother,
-                p,
-                pt,
+                p: Operator::owned(p, opts.storage),
+                pt: Operator::owned(pt, opts.storage),
             });
             current = Cow::Owned(coarse);
         }
@@ -279,11 +287,11 @@ impl<'a> Amg<'a> {
         let (here, below) = work.split_at_mut(1);
         let w = &mut here[0];
         level.smoother.smooth(&level.a, b, x, true, &mut w.smoother);
-        spmv(&level.a, x, &mut w.r);
+        level.a.apply(x, &mut w.r);
         w.r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
-        spmv(&level.pt, &w.r, &mut w.rc);
+        level.pt.apply(&w.r, &mut w.rc);
         self.vcycle(l + 1, &w.rc, &mut w.xc, below);
-        spmv(&level.p, &w.xc, &mut w.r);
+        level.p.apply(&w.xc, &mut w.r);
         x.par_iter_mut().zip(&w.r).for_each(|(x, c)| *x += c);
         level
             .smoother
