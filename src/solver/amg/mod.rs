@@ -24,7 +24,7 @@
 //! Chebyshev polynomial as post-smoothing. The smoother is a fixed polynomial in D⁻¹A and the
 //! restriction is the transpose of the prolongation, so M⁻¹ is symmetric positive definite: a
 //! valid CG preconditioner. Every operation is a parallel SpMV or a vector update. The
-//! V-cycle's matrices are stored with f32 values by default ([`operator`]): a third less
+//! V-cycle's matrices are stored with f32 values by default ([`Storage`]): a third less
 //! memory traffic per SpMV, the same iteration counts.
 //!
 //! Classical Ruge-Stüben AMG does badly on Quad-8 matrices (positive off-diagonals, no
