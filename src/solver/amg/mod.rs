@@ -209,10 +209,13 @@ impl<'a> Amg<'a> {
             total_nnz += coarse.nnz() as f64;
             sizes.push(coarse.rows());
             log::debug!(
-                "AMG level {}: {} rows -> {} aggregates, coarse nnz {}; strength {:?}, level {:?}",
+                "AMG level {}: {} rows (nnz {}) -> {} aggregates, P nnz {}, coarse nnz {}; \
+                 strength {:?}, level {:?}",
                 levels.len(),
                 current.rows(),
+                current.nnz(),
                 aggregates.count,
+                p.nnz(),
                 coarse.nnz(),
                 strength_time,
                 started.elapsed(),
