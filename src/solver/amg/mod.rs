@@ -12,7 +12,9 @@
 //!            aggregate: no coarse correction reaches them, only the smoother, and a
 //!            Dirichlet row is decoupled, so D⁻¹A is 1 there and the smoother damps it)
 //! tentative  T: the near-null space (constants) restricted to each aggregate, normalised
-//! smooth     P = (I − ω D⁻¹A) T,  ω = 4/(3 ρ(D⁻¹A))   (damped-Jacobi prolongator smoothing)
+//! smooth     P = (I − ω D⁻¹A) T,  ω = 4/(3 ρ(D⁻¹A))   (damped-Jacobi prolongator smoothing);
+//!            on the finest level with A filtered to the evolution graph (weak entries
+//!            lumped onto the diagonal, see `aggregate::filtered`) in place of A
 //! coarsen    A_{l+1} = Pᵀ A_l P (Galerkin), until a few hundred unknowns remain
 //! coarsest   dense Cholesky factorisation, up to MAX_DENSE_COARSE unknowns; where
 //!            coarsening stalls above that (no strong connections left), a Chebyshev
@@ -33,8 +35,10 @@
 //! but blind to stretched cells, and the O-grid round a cylinder took 54 iterations at 200k
 //! nodes and 63 at 2M. The evolution measure on the finest level makes aggregates of about
 //! 4-5 nodes that follow the strong direction, and with a degree-3 smoother every generated
-//! geometry converges in at most 25 iterations (docs/benchmarks.md). Below the finest level
-//! the operators are smoother and the cheap symmetric measure does as well.
+//! geometry converges in at most 25 iterations (docs/benchmarks.md). Smoothing the
+//! prolongator with the filtered matrix keeps P inside those directions: fewer iterations
+//! and sparser coarse operators. Below the finest level the cheap symmetric measure does as
+//! well as the evolution one, and filtering there costs iterations.
 
 mod aggregate;
 mod chebyshev;
