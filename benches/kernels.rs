@@ -108,7 +108,7 @@ fn benches(c: &mut Criterion) {
                     rtol: 1e-30,
                     max_iter: 5,
                 },
-                &mut |_, _| {},
+                &mut |_, _| std::ops::ControlFlow::Continue(()),
             )
         })
     });

@@ -68,6 +68,10 @@ pub enum Error {
 
     #[error("{0}")]
     Run(String),
+
+    /// The caller's cancel flag was raised (the desktop demo's Cancel button).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {

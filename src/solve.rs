@@ -8,6 +8,8 @@
 //! post      velocity kernel, |v|, pressure, mass balance
 //! ```
 
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::assembly::{stiffness_slots, CsrPattern, Matrix};
@@ -297,7 +299,7 @@ pub fn solve_dirichlet(
         &mut u,
         pc.preconditioner.as_ref(),
         opts,
-        &mut |_, _| {},
+        &mut |_, _| ControlFlow::Continue(()),
     );
     Ok((u, outcome))
 }
@@ -381,8 +383,37 @@ pub fn run(
     read_seconds: f64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome> {
+    run_cancellable(
+        mesh,
+        opts,
+        kernels,
+        read_seconds,
+        progress,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run`], stopped with [`Error::Cancelled`] soon after `cancel` is raised: before the next
+/// stage, or after the current CG iteration.
+pub fn run_cancellable(
+    mesh: &Mesh,
+    opts: &SolveOptions,
+    kernels: Kernels,
+    read_seconds: f64,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<Outcome> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let mut progress = |p: Progress| {
+        progress(p);
+        if cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     let start = Instant::now();
-    progress(Progress::Stage("load"));
+    progress(Progress::Stage("load"))?;
     let mut t = Timings::default();
     let mut gpu_fallbacks = Vec::new();
     let mut stages = StageBackends::default();
@@ -392,7 +423,7 @@ pub fn run(
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
-    progress(Progress::Stage("assemble"));
+    progress(Progress::Stage("assemble"))?;
     let (slots, ran) = kernels.run(
         "assemble",
         &mut gpu_fallbacks,
@@ -405,7 +436,7 @@ pub fn run(
     t.assemble = seconds(stage);
 
     let stage = Instant::now();
-    progress(Progress::Stage("bc"));
+    progress(Progress::Stage("bc"))?;
     let (load, dirichlet) = apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
     t.bc = seconds(stage);
 
@@ -416,12 +447,12 @@ pub fn run(
             mesh.source
         )));
     }
-    progress(Progress::Stage("setup"));
+    progress(Progress::Stage("setup"))?;
     let mut pc = opts
         .solver
         .build(&sys.matrix)
         .map_err(|e| e.in_mesh(&mesh.source))?;
-    progress(Progress::Stage("iterate"));
+    progress(Progress::Stage("iterate"))?;
     let iterate = Instant::now();
     let mut u = vec![0.0; prepared.nodes()];
     let cg_outcome = cg(
@@ -430,13 +461,19 @@ pub fn run(
         &mut u,
         pc.preconditioner.as_ref(),
         opts.cg,
-        &mut |it, res| progress(Progress::Iteration(it, res)),
+        &mut |it, res| match progress(Progress::Iteration(it, res)) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        },
     );
+    if cancelled() {
+        return Err(Error::Cancelled);
+    }
     pc.info.iterate_seconds = seconds(iterate);
     t.solve = seconds(stage);
 
     let stage = Instant::now();
-    progress(Progress::Stage("post"));
+    progress(Progress::Stage("post"))?;
     let (fields, ran) = kernels.run(
         "post",
         &mut gpu_fallbacks,

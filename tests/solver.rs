@@ -93,7 +93,7 @@ fn stalled_coarsening_falls_back_to_a_smoothed_coarsest_level() {
             rtol: 1e-10,
             max_iter: 100,
         },
-        &mut |_, _| {},
+        &mut |_, _| std::ops::ControlFlow::Continue(()),
     );
     assert!(out.converged && out.iterations < 20, "{out:?}");
 }
@@ -219,7 +219,7 @@ fn f32_storage_of_the_v_cycle_costs_no_iterations_and_no_accuracy() {
                 rtol: 1e-10,
                 max_iter: 200,
             },
-            &mut |_, _| {},
+            &mut |_, _| std::ops::ControlFlow::Continue(()),
         );
         assert!(cg.converged, "{storage:?}: {cg:?}");
         (cg.iterations, u)
@@ -284,4 +284,67 @@ fn results_are_bit_identical_on_any_thread_count() {
             );
         }
     }
+}
+
+#[test]
+fn a_raised_cancel_flag_stops_the_run_at_the_next_stage_or_iteration() {
+    use potflow::solve::Progress;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mesh = generate::by_name("channel_with_cylinder", 20_000).unwrap();
+    // Raised during CG's third iteration: CG stops after it.
+    let cancel = AtomicBool::new(false);
+    let mut iterations = 0;
+    let result = solve::run_cancellable(
+        &mesh,
+        &SolveOptions::default(),
+        Kernels::Cpu,
+        0.0,
+        &mut |p| {
+            if let Progress::Iteration(it, _) = p {
+                iterations = it;
+                if it == 3 {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        },
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(potflow::Error::Cancelled)),
+        "{result:?}"
+    );
+    assert_eq!(iterations, 3);
+    // Raised when assembly begins: no CG iteration runs at all.
+    let cancel = AtomicBool::new(false);
+    let mut stages = Vec::new();
+    let result = solve::run_cancellable(
+        &mesh,
+        &SolveOptions::default(),
+        Kernels::Cpu,
+        0.0,
+        &mut |p| match p {
+            Progress::Stage(s) => {
+                stages.push(s);
+                if s == "assemble" {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            Progress::Iteration(..) => panic!("CG ran after the cancel"),
+        },
+        &cancel,
+    );
+    assert!(matches!(result, Err(potflow::Error::Cancelled)));
+    assert_eq!(stages, ["load", "assemble"]);
+    // Never raised: the same run completes.
+    let cancel = AtomicBool::new(false);
+    let out = solve::run_cancellable(
+        &mesh,
+        &SolveOptions::default(),
+        Kernels::Cpu,
+        0.0,
+        &mut |_| {},
+        &cancel,
+    )
+    .unwrap();
+    assert!(out.cg.converged && out.cg.iterations > 3);
 }

@@ -60,3 +60,18 @@ impl std::fmt::Display for Precision {
 pub fn gpu_required() -> bool {
     std::env::var("POTFLOW_REQUIRE_GPU").is_ok_and(|v| v == "1")
 }
+
+/// Mesa's Vulkan device-selection layer (installed with mesa-vulkan-drivers) opens a Wayland
+/// connection whenever an instance enables the Wayland surface extension, which wgpu always
+/// does, and libwayland prints `error: XDG_RUNTIME_DIR is invalid or not set` on a machine
+/// without a display. potflow picks its adapter itself, so its programs turn the
+/// layer off through its documented switch, unless the user steers the layer
+/// (`MESA_VK_DEVICE_SELECT`) or has set the switch. This runs first, while the process has
+/// one thread: call it first thing in `main`.
+pub fn quiet_vulkan_device_select() {
+    if std::env::var_os("NODEVICE_SELECT").is_none()
+        && std::env::var_os("MESA_VK_DEVICE_SELECT").is_none()
+    {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
+}

@@ -1,5 +1,7 @@
 //! Preconditioned conjugate gradients with fused, parallel vector updates.
 
+use std::ops::ControlFlow;
+
 use rayon::prelude::*;
 
 use super::reduce::{dot, norm, sum_blocks, BLOCK};
@@ -43,7 +45,8 @@ fn residual(a: &Matrix, b: &[f64], x: &[f64], r: &mut [f64]) -> f64 {
 }
 
 /// Solves A x = b from the initial guess in `x`. `progress(iteration, relative residual)` is
-/// called every iteration (cheap: the recursive residual is at hand).
+/// called every iteration (cheap: the recursive residual is at hand); when it returns
+/// `ControlFlow::Break`, CG stops there (not converged, unless it already was).
 ///
 /// The system is solved scaled by the largest |bᵢ| (x and b divided by it, x multiplied back
 /// at the end), so the squared norms neither overflow nor underflow whatever the units of b.
@@ -55,7 +58,7 @@ pub fn cg(
     x: &mut [f64],
     pc: &dyn Preconditioner,
     opts: CgOptions,
-    progress: &mut dyn FnMut(usize, f64),
+    progress: &mut dyn FnMut(usize, f64) -> ControlFlow<()>,
 ) -> CgOutcome {
     let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if !(scale.is_finite() && scale > 0.0) || x.iter().any(|v| !v.is_finite()) {
@@ -85,7 +88,7 @@ fn cg_scaled(
     x: &mut [f64],
     pc: &dyn Preconditioner,
     opts: CgOptions,
-    progress: &mut dyn FnMut(usize, f64),
+    progress: &mut dyn FnMut(usize, f64) -> ControlFlow<()>,
 ) -> CgOutcome {
     let n = b.len();
     let b_norm = norm(b);
@@ -127,7 +130,9 @@ fn cg_scaled(
             );
             iterations += 1;
             r_norm = rr.sqrt();
-            progress(iterations, r_norm / b_norm);
+            if progress(iterations, r_norm / b_norm).is_break() {
+                break 'restart;
+            }
             if r_norm <= target {
                 // Confirm on the true residual; continue from it if rounding drifted.
                 r_norm = residual(a, b, x, &mut r);
