@@ -39,6 +39,7 @@ pub mod gpu;
 pub mod mesh;
 pub mod output;
 pub mod post;
+pub mod recovery;
 pub mod solve;
 pub mod solver;
 

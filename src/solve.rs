@@ -101,6 +101,10 @@ pub struct SolveOptions {
     /// Tolerance of the inlet/outlet coordinate rules, relative to the mesh's larger side
     /// ([`bc::absolute_tolerance`]).
     pub bc_tol: f64,
+    /// Also recover a continuous nodal velocity (L2 projection, [`crate::recovery`]); the
+    /// VTU's point data and the plots use it. On the CPU in f64 whatever the backend; timed
+    /// in `post`.
+    pub nodal_velocity: bool,
 }
 
 impl Default for SolveOptions {
@@ -114,6 +118,7 @@ impl Default for SolveOptions {
             pressure: PressureModel::default(),
             cg: CgOptions::default(),
             bc_tol: 1e-9,
+            nodal_velocity: false,
         }
     }
 }
@@ -234,6 +239,9 @@ pub struct Outcome {
     pub stages: StageBackends,
     /// Every GPU stage that failed and was finished on the CPU: "stage: why".
     pub gpu_fallbacks: Vec<String>,
+    /// The recovered nodal velocity, |v| and pressure (input order), where asked for
+    /// ([`SolveOptions::nodal_velocity`]).
+    pub nodal: Option<crate::recovery::NodalFields>,
 }
 
 impl Outcome {
@@ -497,6 +505,11 @@ pub fn run_cancellable(
             mesh.source
         )));
     }
+    let nodal = if opts.nodal_velocity {
+        Some(crate::recovery::nodal_fields(&prepared, &u, opts.pressure)?)
+    } else {
+        None
+    };
     let u_input = prepared.to_input_order(&u);
     t.post = seconds(stage);
     t.total = read_seconds + seconds(start);
@@ -523,5 +536,6 @@ pub fn run_cancellable(
         timings: t,
         stages,
         gpu_fallbacks,
+        nodal,
     })
 }

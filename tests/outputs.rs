@@ -118,6 +118,17 @@ fn vtu_round_trip_with_an_independent_reader() {
             u[k]
         );
     }
+    // The recovered velocity per point: (γ, 0, 0) on used nodes, 0 on the unused ones.
+    let nodal = array(&piece.data.point, "velocity");
+    assert_eq!(nodal.len(), n * 3);
+    for k in 0..n {
+        let exact = if k < n - 4 { gamma } else { 0.0 };
+        let v = &nodal[3 * k..3 * k + 3];
+        assert!(
+            (v[0] - exact).abs() < 1e-9 && v[1].abs() < 1e-9 && v[2] == 0.0,
+            "point {k}: {v:?}"
+        );
+    }
     // velocity (3 components, z = 0), |v| and Bernoulli's pressure per cell.
     let velocity = array(&piece.data.cell, "velocity");
     assert_eq!(velocity.len(), m * 3);

@@ -255,6 +255,7 @@ impl ProblemArgs {
                 max_iter: self.max_iter,
             },
             bc_tol: self.boundary.bc_tol,
+            nodal_velocity: false,
         })
     }
 

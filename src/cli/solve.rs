@@ -184,9 +184,11 @@ impl OutputPlan {
 
 pub fn run(args: SolveArgs) -> Result<()> {
     let started = Instant::now();
-    let opts = args.problem.options()?;
+    let mut opts = args.problem.options()?;
     let outputs = args.output_plan()?;
     outputs.check(args.mesh.as_deref())?;
+    // The VTU's point velocity and the plots are drawn from the recovered nodal velocity.
+    opts.nodal_velocity = !outputs.vtu.is_empty() || !outputs.png.is_empty();
     let (pool, threads) = args.problem.pool()?;
 
     let bar = SolveProgress::new(args.quiet);

@@ -298,25 +298,31 @@ pub fn tick_offset(lo: f64, hi: f64) -> f64 {
 }
 
 /// The field's values: per node for the potential, per element otherwise.
-fn values(field: Field, outcome: &Outcome) -> &[f64] {
-    match field {
-        Field::Velocity => &outcome.fields.abs_vel,
-        Field::Potential => &outcome.u,
-        Field::Pressure => &outcome.fields.pressure,
+/// The values a plot is drawn from, and whether they are nodal (interpolated with the shape
+/// functions) or one per element. |v| and p are nodal where the run recovered the nodal
+/// velocity (`SolveOptions::nodal_velocity`, set by the CLI whenever it draws plots).
+fn values(field: Field, outcome: &Outcome) -> (&[f64], bool) {
+    match (field, &outcome.nodal) {
+        (Field::Potential, _) => (&outcome.u, true),
+        (Field::Velocity, Some(n)) => (&n.abs_vel, true),
+        (Field::Pressure, Some(n)) => (&n.pressure, true),
+        (Field::Velocity, None) => (&outcome.fields.abs_vel, false),
+        (Field::Pressure, None) => (&outcome.fields.pressure, false),
     }
 }
 
-/// Range of the values the plot shows (elements' values, or used nodes' potentials).
+/// Range of the values the plot shows (elements' values, or used nodes' values).
 fn range(field: Field, mesh: &Mesh, outcome: &Outcome) -> (f64, f64) {
-    let v = values(field, outcome);
+    let (v, nodal) = values(field, outcome);
     let fold = |it: &mut dyn Iterator<Item = f64>| {
         it.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
             (a.min(x), b.max(x))
         })
     };
-    match field {
-        Field::Potential => fold(&mut mesh.quad8.iter().flatten().map(|&k| v[k as usize])),
-        _ => fold(&mut v.iter().copied()),
+    if nodal {
+        fold(&mut mesh.quad8.iter().flatten().map(|&k| v[k as usize]))
+    } else {
+        fold(&mut v.iter().copied())
     }
 }
 
@@ -343,7 +349,8 @@ fn draw_field(
 ) {
     let span = if hi > lo { hi - lo } else { 1.0 };
     let color = move |v: f64| viridis((v - lo) / span);
-    let vals = values(field, outcome);
+    let (vals, nodal) = values(field, outcome);
+    let nodal_velocity = outcome.nodal.as_ref().map(|n| &n.velocity);
     let levels: Vec<f64> = if field == Field::Potential {
         ticks(lo, hi, 16)
             .0
@@ -372,8 +379,16 @@ fn draw_field(
                 let n = shape(xi, eta);
                 let x: f64 = (0..NODES).map(|a| n[a] * xy[a][0]).sum();
                 let y: f64 = (0..NODES).map(|a| n[a] * xy[a][1]).sum();
-                let v = match field {
-                    Field::Potential => (0..NODES).map(|a| n[a] * vals[el[a] as usize]).sum(),
+                let v = match (field, nodal_velocity) {
+                    // The magnitude of the interpolated vector, not an interpolated magnitude.
+                    (Field::Velocity, Some(vel)) => {
+                        let (vx, vy) = (0..NODES).fold((0.0, 0.0), |(x, y), a| {
+                            let w = vel[el[a] as usize];
+                            (x + n[a] * w[0], y + n[a] * w[1])
+                        });
+                        vx.hypot(vy)
+                    }
+                    _ if nodal => (0..NODES).map(|a| n[a] * vals[el[a] as usize]).sum(),
                     _ => vals[e],
                 };
                 grid.push((layout.pixel(x, y), v));

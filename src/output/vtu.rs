@@ -18,7 +18,26 @@ use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::solve::Outcome;
 
-/// The VTU document of a solved mesh, as bytes.
+/// Point data: u, and the recovered velocity where the run has it.
+fn point_data(outcome: &Outcome) -> Vec<Attribute> {
+    let mut point = vec![Attribute::DataArray(
+        DataArray::scalars("u", 1).with_data(outcome.u.clone()),
+    )];
+    if let Some(nodal) = &outcome.nodal {
+        let velocity: Vec<f64> = nodal
+            .velocity
+            .iter()
+            .flat_map(|v| [v[0], v[1], 0.0])
+            .collect();
+        point.push(Attribute::DataArray(
+            DataArray::vectors("velocity").with_data(velocity),
+        ));
+    }
+    point
+}
+
+/// The VTU document of a solved mesh, as bytes: u and (where recovered) the nodal velocity
+/// as point data; the element velocity, |v| and p as cell data.
 pub fn vtu_bytes(mesh: &Mesh, outcome: &Outcome, title: &str) -> Result<Vec<u8>> {
     let points: Vec<f64> = mesh
         .x
@@ -44,9 +63,7 @@ pub fn vtu_bytes(mesh: &Mesh, outcome: &Outcome, title: &str) -> Result<Vec<u8>>
             types: vec![CellType::QuadraticQuad; mesh.elements()],
         },
         data: Attributes {
-            point: vec![Attribute::DataArray(
-                DataArray::scalars("u", 1).with_data(outcome.u.clone()),
-            )],
+            point: point_data(outcome),
             cell: vec![
                 Attribute::DataArray(DataArray::vectors("velocity").with_data(velocity)),
                 Attribute::DataArray(
