@@ -42,5 +42,6 @@ pub mod post;
 pub mod recovery;
 pub mod solve;
 pub mod solver;
+pub mod surface;
 
 pub use error::{Error, Result};

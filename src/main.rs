@@ -4,11 +4,23 @@
 mod cli;
 
 fn main() {
+    restore_sigpipe();
     potflow::gpu::quiet_vulkan_device_select();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     if let Err(e) = cli::run() {
         eprintln!("error: {}", one_line(&e));
         std::process::exit(1);
+    }
+}
+
+/// A closed pipe on stdout (`potflow solve | head`) ends the process as it ends any Unix
+/// filter, instead of making the next println! panic: Rust starts programs with SIGPIPE
+/// ignored, and this puts the default back.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::assembly::{stiffness_slots, CsrPattern, Matrix};
-use crate::bc::{self, Boundary};
+use crate::bc::{self, AppliedCondition, Boundary, BoundaryPart, Condition};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
@@ -101,6 +101,8 @@ pub struct SolveOptions {
     /// Tolerance of the inlet/outlet coordinate rules, relative to the mesh's larger side
     /// ([`bc::absolute_tolerance`]).
     pub bc_tol: f64,
+    /// Boundary conditions by group (`--bc`); empty: the inlet and the outlet above.
+    pub conditions: Vec<bc::GroupCondition>,
     /// Also recover a continuous nodal velocity (L2 projection, [`crate::recovery`]); the
     /// VTU's point data and the plots use it. On the CPU in f64 whatever the backend; timed
     /// in `post`.
@@ -118,6 +120,7 @@ impl Default for SolveOptions {
             pressure: PressureModel::default(),
             cg: CgOptions::default(),
             bc_tol: 1e-9,
+            conditions: Vec::new(),
             nodal_velocity: false,
         }
     }
@@ -215,6 +218,25 @@ pub struct BoundaryReport {
     pub inflow: f64,
     /// Flux leaving through the outlet: the Dirichlet reaction.
     pub outflow: f64,
+    /// Whether the conditions came from `--bc` ([`SolveOptions::conditions`]).
+    pub by_group: bool,
+    /// Every condition with the flux through its part of the boundary; with `--bc` the
+    /// fields above sum the velocity conditions (inlet) and the essential ones (outlet).
+    pub groups: Vec<GroupFlux>,
+}
+
+/// One boundary condition and the volume flux through it (m²/s per unit depth).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GroupFlux {
+    /// Where: `group "farfield"`, `xmin`, ...
+    pub on: String,
+    /// What: `velocity:2.5`, `potential:0`, `stream:1@0`.
+    pub condition: String,
+    pub nodes: usize,
+    pub edges: usize,
+    /// Flux into the domain through it (negative: out of it). The inflows of all conditions
+    /// sum to zero up to the CG tolerance: walls carry none.
+    pub inflow: f64,
 }
 
 /// A finished solve, with results in the input's node and element order.
@@ -312,32 +334,47 @@ pub fn solve_dirichlet(
     Ok((u, outcome))
 }
 
-/// The `bc` stage: the inflow on the inlet edges, then u = 0 on the outlet by elimination.
-/// Returns the natural load (the right-hand side before elimination) and the eliminated rows,
-/// which give the outflow once u is known.
-fn apply_boundary_conditions(
+/// What the `bc` stage keeps to compute the boundary fluxes once u is known.
+struct Imposed {
+    /// The natural load: the right-hand side before elimination.
+    load: Vec<f64>,
+    /// The eliminated rows.
+    dirichlet: bc::DirichletRows,
+    /// Each essential node with the index of the condition that fixed it.
+    owners: Vec<(u32, usize)>,
+}
+
+/// The `bc` stage: the inflow of every velocity condition on its edges, then the essential
+/// conditions by elimination.
+fn apply_conditions(
     mesh: &PreparedMesh,
-    boundary: &Boundary,
+    applied: &[AppliedCondition],
     sys: &mut System,
     opts: &SolveOptions,
-) -> (Vec<f64>, bc::DirichletRows) {
-    bc::apply_robin(
-        mesh,
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.inlet_edges,
-        opts.robin_p,
-        opts.inlet_velocity,
-    );
+    source: &str,
+) -> Result<Imposed> {
+    for a in applied {
+        if let Condition::Velocity(v) = a.condition {
+            bc::apply_robin(
+                mesh,
+                &mut sys.matrix,
+                &mut sys.rhs,
+                &a.part.edges,
+                opts.robin_p,
+                v,
+            );
+        }
+    }
     let load = sys.rhs.clone();
-    let zeros = vec![0.0; boundary.outlet_nodes.len()];
-    let dirichlet = bc::apply_dirichlet(
-        &mut sys.matrix,
-        &mut sys.rhs,
-        &boundary.outlet_nodes,
-        &zeros,
-    );
-    (load, dirichlet)
+    let essential = bc::essential_nodes(mesh, applied, source)?;
+    let nodes: Vec<u32> = essential.iter().map(|e| e.0).collect();
+    let values: Vec<f64> = essential.iter().map(|e| e.1).collect();
+    let dirichlet = bc::apply_dirichlet(&mut sys.matrix, &mut sys.rhs, &nodes, &values);
+    Ok(Imposed {
+        load,
+        dirichlet,
+        owners: essential.iter().map(|e| (e.0, e.2)).collect(),
+    })
 }
 
 /// The inlet and outlet of `mesh` as `opts` select them; every mesh piece must reach the
@@ -357,13 +394,139 @@ fn find_boundary(mesh: &Mesh, prepared: &PreparedMesh, opts: &SolveOptions) -> R
     Ok(boundary)
 }
 
+/// The boundary conditions of a run with the parts of the boundary they hold on: the
+/// `--bc` conditions where there are any, else the inlet (velocity) and the outlet (u = 0).
+/// Every mesh piece must hold a node where u is fixed.
+fn find_conditions(
+    mesh: &Mesh,
+    prepared: &PreparedMesh,
+    opts: &SolveOptions,
+) -> Result<Vec<AppliedCondition>> {
+    if opts.conditions.is_empty() {
+        let b = find_boundary(mesh, prepared, opts)?;
+        return Ok(vec![
+            AppliedCondition {
+                on: b.inlet_spec,
+                condition: Condition::Velocity(opts.inlet_velocity),
+                part: BoundaryPart {
+                    nodes: b.inlet_nodes,
+                    edges: b.inlet_edges,
+                },
+            },
+            AppliedCondition {
+                on: b.outlet_spec,
+                condition: Condition::Potential(0.0),
+                part: BoundaryPart {
+                    nodes: b.outlet_nodes,
+                    edges: Vec::new(),
+                },
+            },
+        ]);
+    }
+    let mut applied = Vec::with_capacity(opts.conditions.len());
+    for gc in &opts.conditions {
+        let part = gc
+            .on
+            .select(prepared, &mesh.groups, &mesh.source, opts.bc_tol)?;
+        let velocity = matches!(gc.condition, Condition::Velocity(_));
+        if part.nodes.is_empty() || (velocity && part.edges.is_empty()) {
+            return Err(Error::NoBoundary {
+                source_name: mesh.source.clone(),
+                which: "boundary",
+                rule: format!(
+                    "--bc {}: {} node(s) and no element edge found there",
+                    gc.on,
+                    part.nodes.len()
+                ),
+            });
+        }
+        applied.push(AppliedCondition {
+            on: gc.on.clone(),
+            condition: gc.condition,
+            part,
+        });
+    }
+    let essential = bc::essential_nodes(prepared, &applied, &mesh.source)?;
+    if essential.is_empty() {
+        return Err(Error::Mesh {
+            source_name: mesh.source.clone(),
+            reason: "no --bc fixes u (potential:U or stream:U): with velocities alone the \
+                     potential is determined only up to a constant"
+                .into(),
+        });
+    }
+    let nodes: Vec<u32> = essential.iter().map(|e| e.0).collect();
+    bc::check_pieces_anchored(prepared, &nodes).map_err(|e| e.in_mesh(&mesh.source))?;
+    Ok(applied)
+}
+
+/// The flux through every condition's part of the boundary, and the totals.
+fn boundary_report(
+    mesh: &PreparedMesh,
+    applied: &[AppliedCondition],
+    opts: &SolveOptions,
+    u: &[f64],
+    imposed: &Imposed,
+) -> BoundaryReport {
+    let mut inflow = vec![0.0; applied.len()];
+    let owner: std::collections::HashMap<u32, usize> = imposed.owners.iter().copied().collect();
+    for (node, r) in imposed.dirichlet.reactions(u, &imposed.load) {
+        if let Some(&c) = owner.get(&node) {
+            inflow[c] += r;
+        }
+    }
+    for (c, a) in applied.iter().enumerate() {
+        if let Condition::Velocity(v) = a.condition {
+            inflow[c] = bc::robin_inflow(mesh, &a.part.edges, opts.robin_p, v, u);
+        }
+    }
+    let groups: Vec<GroupFlux> = applied
+        .iter()
+        .zip(&inflow)
+        .map(|(a, &q)| GroupFlux {
+            on: a.on.to_string(),
+            condition: a.condition.to_string(),
+            nodes: a.part.nodes.len(),
+            edges: a.part.edges.len(),
+            inflow: q,
+        })
+        .collect();
+    let is_velocity = |g: &&GroupFlux| g.condition.starts_with("velocity");
+    let names = |velocity: bool| {
+        groups
+            .iter()
+            .filter(|g| is_velocity(g) == velocity)
+            .map(|g| g.on.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sum = |velocity: bool, f: &dyn Fn(&GroupFlux) -> f64| {
+        groups
+            .iter()
+            .filter(|g| is_velocity(g) == velocity)
+            .map(f)
+            .sum()
+    };
+    BoundaryReport {
+        inlet: names(true),
+        outlet: names(false),
+        inlet_nodes: sum(true, &|g| g.nodes as f64) as usize,
+        inlet_edges: sum(true, &|g| g.edges as f64) as usize,
+        outlet_nodes: imposed.owners.len(),
+        inflow: sum(true, &|g| g.inflow),
+        outflow: -sum(false, &|g| g.inflow),
+        by_group: !opts.conditions.is_empty(),
+        groups,
+    }
+}
+
 /// The linear system that [`run`] solves for `mesh` (CPU assembly, boundary conditions
 /// applied), for benchmarks and tests of the solver on the matrices potflow really solves.
 pub fn linear_system(mesh: &Mesh, opts: &SolveOptions) -> Result<(PreparedMesh, System)> {
     let prepared = PreparedMesh::prepare(mesh)?;
-    let boundary = find_boundary(mesh, &prepared, opts)?;
+    let applied = find_conditions(mesh, &prepared, opts)?;
     let mut sys = assemble(&prepared);
-    apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
+    apply_conditions(&prepared, &applied, &mut sys, opts, &mesh.source)?;
     Ok((prepared, sys))
 }
 
@@ -427,7 +590,7 @@ pub fn run_cancellable(
     let mut stages = StageBackends::default();
 
     let prepared = PreparedMesh::prepare(mesh)?;
-    let boundary = find_boundary(mesh, &prepared, opts)?;
+    let applied = find_conditions(mesh, &prepared, opts)?;
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
@@ -445,7 +608,7 @@ pub fn run_cancellable(
 
     let stage = Instant::now();
     progress(Progress::Stage("bc"))?;
-    let (load, dirichlet) = apply_boundary_conditions(&prepared, &boundary, &mut sys, opts);
+    let imposed = apply_conditions(&prepared, &applied, &mut sys, opts, &mesh.source)?;
     t.bc = seconds(stage);
 
     let stage = Instant::now();
@@ -489,14 +652,7 @@ pub fn run_cancellable(
         || velocity_cpu(&prepared, &u, opts.pressure),
     )?;
     stages.post = ran;
-    let inflow = bc::robin_inflow(
-        &prepared,
-        &boundary.inlet_edges,
-        opts.robin_p,
-        opts.inlet_velocity,
-        &u,
-    );
-    let outflow = dirichlet.outflow(&u, &load);
+    let boundary = boundary_report(&prepared, &applied, opts, &u, &imposed);
     let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
     if cg_outcome.converged && !(finite(&u) && finite(&fields.abs_vel) && finite(&fields.pressure))
     {
@@ -524,15 +680,7 @@ pub fn run_cancellable(
         fields,
         solver: pc.info,
         cg: cg_outcome,
-        boundary: BoundaryReport {
-            inlet: boundary.inlet_spec.to_string(),
-            outlet: boundary.outlet_spec.to_string(),
-            inlet_nodes: boundary.inlet_nodes.len(),
-            inlet_edges: boundary.inlet_edges.len(),
-            outlet_nodes: boundary.outlet_nodes.len(),
-            inflow,
-            outflow,
-        },
+        boundary,
         timings: t,
         stages,
         gpu_fallbacks,

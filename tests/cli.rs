@@ -786,3 +786,137 @@ fn generate_binary_reads_back_like_text_and_info_speaks_json() {
     );
     assert!(info["quality"]["worst"].as_f64().unwrap() > 0.2);
 }
+
+#[test]
+fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = potflow(&[
+        "solve",
+        "cylinder_in_stream:5000",
+        "--bc",
+        "farfield=stream:1",
+        "--surface",
+        "cylinder",
+        "--out",
+        s(&out),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        text.contains("bc        group \"farfield\" stream:1@0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("surface   cylinder: length 3.14159"),
+        "{text}"
+    );
+    // The CSV: a header with units, two rows per edge of the closed curve, Cp = 1 at the
+    // stagnation point (0.5, 0) where the curve starts, and Cp within 0.02 of 1 − 4 sin²θ
+    // on this coarse mesh (the tests of the verification ladder refine it).
+    let csv = std::fs::read_to_string(out.join("surface_cylinder.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("arc_length_m,x_m,y_m,abs_vel_m_per_s,cp,pressure_pa")
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let surface = &report["surfaces"][0];
+    assert_eq!(surface["group"], "cylinder");
+    // A closed curve: as many rows as edge nodes, an even number (end and mid per edge).
+    assert!(
+        rows.len() > 50 && rows.len().is_multiple_of(2),
+        "{} rows",
+        rows.len()
+    );
+    assert_eq!(rows[0][1], 0.5);
+    assert!((rows[0][4] - 1.0).abs() < 1e-3);
+    for r in &rows {
+        let sin = r[2].atan2(r[1]).sin();
+        assert!((r[4] - (1.0 - 4.0 * sin * sin)).abs() < 0.02, "{r:?}");
+    }
+    assert!(surface["cx"].as_f64().unwrap().abs() < 1e-3);
+    assert!(surface["cy"].as_f64().unwrap().abs() < 1e-3);
+    assert_eq!(report["boundary"]["groups"][0]["condition"], "stream:1@0");
+    assert!(
+        report["boundary"]["groups"][0]["inflow"]
+            .as_f64()
+            .unwrap()
+            .abs()
+            < 1e-4
+    );
+}
+
+#[test]
+fn bad_boundary_conditions_give_one_line() {
+    for (args, says) in [
+        (
+            &["solve", "channel:2000", "--bc", "xmin=bogus:1"][..],
+            "unknown condition `bogus`",
+        ),
+        (
+            &["solve", "channel:2000", "--bc", "xmin=velocity:1"][..],
+            "no --bc fixes u",
+        ),
+        (
+            &[
+                "solve",
+                "channel:2000",
+                "--bc",
+                "xmin=potential:1",
+                "--bc",
+                "xmin=potential:2",
+            ][..],
+            "fix u to 1 and 2",
+        ),
+        (
+            &[
+                "solve",
+                "channel:2000",
+                "--bc",
+                "xmin=potential:1",
+                "--inlet",
+                "xmin",
+            ][..],
+            "--bc replaces --inlet and --outlet",
+        ),
+        (
+            &["solve", "channel:2000", "--bc", "nosuch=potential:1"][..],
+            "no boundary group \"nosuch\"",
+        ),
+        (
+            &["solve", "channel:2000", "--bc", "xmin=stream:1@inf"][..],
+            "not a finite number",
+        ),
+        (
+            &["solve", "channel:2000", "--surface", "nosuch"][..],
+            "--surface nosuch",
+        ),
+        (&["solve", "channel:2000", "--u-ref", "-1"][..], "--u-ref"),
+    ] {
+        let err = fails(args);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_without_a_panic() {
+    // `potflow solve | head -1`: the reader goes away before the summary is printed.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_potflow"))
+        .args(["solve", "channel:2000", "--json"])
+        .arg(dir.path().join("r.json"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "{err}");
+}

@@ -152,3 +152,37 @@ fn generation_is_deterministic_and_assets_regenerate() {
         );
     }
 }
+
+#[test]
+fn the_cylinder_in_a_stream_is_a_valid_o_grid_with_its_two_groups() {
+    for nodes in [2_000, 8_000, 32_000] {
+        let mesh = generate::by_name("cylinder_in_stream", nodes).unwrap();
+        let n = mesh.nodes() as f64;
+        assert!(
+            (n - nodes as f64).abs() <= 0.1 * nodes as f64,
+            "{n} nodes for {nodes}"
+        );
+        let prepared = PreparedMesh::prepare(&mesh).unwrap();
+        assert_eq!(prepared.reoriented, 0, "elements are counter-clockwise");
+        assert_eq!(prepared.unused_nodes(), 0, "the seam's nodes are merged");
+        let worst = prepared
+            .jacobian_ratios()
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        assert!(worst > 0.2, "worst Jacobian ratio {worst}");
+        let names: Vec<&str> = mesh.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["cylinder", "farfield"]);
+        // Both circles are closed curves with the same number of edges (an O-grid), every
+        // node exactly on its circle, mid-edge nodes included (curved elements).
+        let edges = |g: usize| mesh.groups[g].edges.len();
+        assert_eq!(edges(0), edges(1));
+        for (g, radius) in [(0, 0.5), (1, 20.0)] {
+            for e in &mesh.groups[g].edges {
+                for &k in e {
+                    let r = mesh.x[k as usize].hypot(mesh.y[k as usize]);
+                    assert!((r - radius).abs() < 1e-12 * radius, "r = {r}");
+                }
+            }
+        }
+    }
+}

@@ -34,7 +34,7 @@ pub struct GenerateArgs {
 
 pub fn run(args: GenerateArgs) -> Result<()> {
     if args.list {
-        for (name, what) in generate::GEOMETRIES {
+        for (name, what) in generate::all_geometries() {
             println!("{name:<22} {what}");
         }
         return Ok(());
@@ -46,7 +46,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     if args.nodes < 100 || args.nodes > max {
         bail!("--nodes must be between 100 and {max}, got {}", args.nodes);
     }
-    let names: Vec<&str> = generate::GEOMETRIES.iter().map(|g| g.0).collect();
+    let names: Vec<&str> = generate::all_geometries().map(|g| g.0).collect();
     let mesh = generate::by_name(geometry, args.nodes).with_context(|| {
         format!(
             "unknown geometry `{geometry}` (one of {})",

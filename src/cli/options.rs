@@ -159,6 +159,16 @@ pub struct BoundaryArgs {
     /// if the mesh has one, else xmax.
     #[arg(long, value_name = "SPEC")]
     pub outlet: Option<String>,
+    /// A boundary condition on a group (or xmin, xmax, ymin, ymax), repeatable, in place of
+    /// --inlet/--outlet: NAME=velocity:V (inflow normal velocity, m/s), NAME=potential:U
+    /// (u = U), NAME=stream:U[@ANGLE] (u = −U (x cos A + y sin A): a uniform stream of U m/s
+    /// towards ANGLE degrees, for far fields). Every other boundary edge is a wall.
+    #[arg(
+        long = "bc",
+        value_name = "NAME=KIND:VALUE",
+        allow_hyphen_values = true
+    )]
+    pub conditions: Vec<String>,
     /// Tolerance of the coordinate rules, relative to the mesh's larger side (and never below
     /// a few units in the last place of its coordinates).
     #[arg(long, default_value_t = 1e-9)]
@@ -166,6 +176,17 @@ pub struct BoundaryArgs {
 }
 
 impl BoundaryArgs {
+    /// The `--bc` conditions, parsed; none may come with --inlet or --outlet.
+    pub fn conditions(&self) -> Result<Vec<potflow::bc::GroupCondition>> {
+        if !self.conditions.is_empty() && (self.inlet.is_some() || self.outlet.is_some()) {
+            bail!("--bc replaces --inlet and --outlet: give the inlet and the outlet as --bc too");
+        }
+        self.conditions
+            .iter()
+            .map(|c| c.parse().map_err(|e: String| anyhow::anyhow!("--bc {e}")))
+            .collect()
+    }
+
     /// The inlet and outlet specs as given (`None`: the default for the mesh), range-checked.
     pub fn specs(&self) -> Result<(Option<BoundarySpec>, Option<BoundarySpec>)> {
         in_range(
@@ -236,6 +257,9 @@ impl ProblemArgs {
         if self.max_iter == 0 {
             bail!("--max-iter must be at least 1");
         }
+        if !self.boundary.conditions.is_empty() && self.robin_p != 0.0 {
+            bail!("--robin-p applies to --inlet, not to --bc conditions");
+        }
         let (inlet, outlet) = self.boundary.specs()?;
         Ok(SolveOptions {
             inlet,
@@ -255,6 +279,7 @@ impl ProblemArgs {
                 max_iter: self.max_iter,
             },
             bc_tol: self.boundary.bc_tol,
+            conditions: self.boundary.conditions()?,
             nodal_velocity: false,
         })
     }

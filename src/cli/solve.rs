@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use potflow::output::png::{write_png, Field};
@@ -46,6 +46,15 @@ pub struct SolveArgs {
     /// output option at all, potflow writes everything into ./potflow-out.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// A boundary group to report on (repeatable): writes surface_GROUP.csv (arc length, x,
+    /// y, |v|, Cp, p) into the --out directory and puts the group's length, pressure force
+    /// and force coefficients into the report.
+    #[arg(long = "surface", value_name = "GROUP")]
+    pub surfaces: Vec<String>,
+    /// Reference speed U_ref for Cp = 1 − (|v|/U_ref)² and the force coefficients, m/s.
+    /// Default: the speed of the first stream condition, else the first inflow velocity.
+    #[arg(long, value_name = "M_PER_S", allow_negative_numbers = true)]
+    pub u_ref: Option<f64>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -187,8 +196,18 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let mut opts = args.problem.options()?;
     let outputs = args.output_plan()?;
     outputs.check(args.mesh.as_deref())?;
-    // The VTU's point velocity and the plots are drawn from the recovered nodal velocity.
-    opts.nodal_velocity = !outputs.vtu.is_empty() || !outputs.png.is_empty();
+    // The VTU's point velocity and the plots are drawn from the recovered nodal velocity; the
+    // surface speed on a boundary where u is fixed takes its normal part from it.
+    opts.nodal_velocity =
+        !outputs.vtu.is_empty() || !outputs.png.is_empty() || !args.surfaces.is_empty();
+    if !args.surfaces.is_empty() && outputs.dir.is_none() {
+        bail!("--surface writes surface_GROUP.csv into the output directory: give --out DIR");
+    }
+    if let Some(u) = args.u_ref {
+        if !(u.is_finite() && u > 0.0 && u <= 1e6) {
+            bail!("--u-ref must be a speed between 0 and 1e6 m/s, got {u}");
+        }
+    }
     let (pool, threads) = args.problem.pool()?;
 
     let bar = SolveProgress::new(args.quiet);
@@ -196,6 +215,19 @@ pub fn run(args: SolveArgs) -> Result<()> {
     bar.stage("read");
     let read_start = Instant::now();
     let mesh = load_mesh(args.mesh.as_deref())?;
+    for group in &args.surfaces {
+        if !mesh.groups.iter().any(|g| &g.name == group) {
+            bail!(
+                "{}: --surface {group}: no such boundary group (the groups: {})",
+                mesh.source,
+                mesh.groups
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
     let read_seconds = read_start.elapsed().as_secs_f64();
 
     if args.backend != Backend::Cpu {
@@ -247,10 +279,22 @@ pub fn run(args: SolveArgs) -> Result<()> {
             }
         }
     }
+    let mut surfaces = Vec::new();
+    if outcome.cg.converged {
+        for group in &args.surfaces {
+            let s = surface_of(&mesh, &outcome, &opts, group, args.u_ref)?;
+            if let Some(dir) = &outputs.dir {
+                let path = staged.stage(&dir.join(format!("surface_{group}.csv")));
+                write_atomically(&path, potflow::surface::csv(&s).as_bytes())?;
+            }
+            surfaces.push(s);
+        }
+    }
     outcome.timings.write = write_start.elapsed().as_secs_f64();
     outcome.timings.wall = started.elapsed().as_secs_f64();
     let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
     report.backend_reason = backend_reason;
+    report.surfaces = surfaces;
     for path in &outputs.json {
         write_atomically(&staged.stage(path), report.to_json().as_bytes())?;
     }
@@ -267,6 +311,63 @@ pub fn run(args: SolveArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The surface quantities of `group`: its normal velocity from its condition (a wall where
+/// it has none), U_ref from --u-ref or the conditions.
+fn surface_of(
+    mesh: &potflow::mesh::Mesh,
+    outcome: &Outcome,
+    opts: &potflow::solve::SolveOptions,
+    group: &str,
+    u_ref: Option<f64>,
+) -> Result<potflow::surface::Surface> {
+    use potflow::bc::{BoundarySpec, Condition};
+    use potflow::surface::NormalVelocity;
+    let spec = BoundarySpec::Group(group.to_string());
+    let conditions: Vec<(BoundarySpec, Condition)> = if opts.conditions.is_empty() {
+        let (inlet, outlet) = opts.boundary_specs(&mesh.groups);
+        vec![
+            (inlet, Condition::Velocity(opts.inlet_velocity)),
+            (outlet, Condition::Potential(0.0)),
+        ]
+    } else {
+        opts.conditions
+            .iter()
+            .map(|c| (c.on.clone(), c.condition))
+            .collect()
+    };
+    let normal = match conditions.iter().find(|(on, _)| on == &spec) {
+        Some((_, Condition::Velocity(v))) => NormalVelocity::Inflow(*v),
+        Some(_) => NormalVelocity::Recovered,
+        None => NormalVelocity::Wall,
+    };
+    let stream = conditions.iter().find_map(|(_, c)| match c {
+        Condition::Stream { speed, angle_deg } => Some((*speed, *angle_deg)),
+        _ => None,
+    });
+    let first_velocity = conditions.iter().find_map(|(_, c)| match c {
+        Condition::Velocity(v) => Some(v.abs()),
+        _ => None,
+    });
+    let reference = u_ref
+        .or(stream.map(|s| s.0.abs()))
+        .or(first_velocity)
+        .filter(|&u| u > 0.0)
+        .with_context(|| {
+            format!("--surface {group}: no stream or inflow speed to refer Cp to: give --u-ref")
+        })?;
+    let nodal = outcome.nodal.as_ref().map(|n| n.velocity.as_slice());
+    Ok(potflow::surface::surface(
+        mesh,
+        &outcome.u,
+        nodal,
+        group,
+        normal,
+        opts.pressure,
+        reference,
+        stream.map_or(0.0, |s| s.1),
+    )?)
 }
 
 fn print_summary(r: &Report, o: &Outcome) {
@@ -320,14 +421,32 @@ fn print_summary(r: &Report, o: &Outcome) {
         }
     );
     let b = &o.boundary;
-    println!(
-        "  inlet     {}: {} nodes, {} edges; inflow {:.6} m²/s",
-        b.inlet, b.inlet_nodes, b.inlet_edges, b.inflow
-    );
-    println!(
-        "  outlet    {}: {} nodes; outflow {:.6} m²/s",
-        b.outlet, b.outlet_nodes, b.outflow
-    );
+    if b.by_group {
+        for g in &b.groups {
+            println!(
+                "  bc        {} {}: {} nodes, {} edges; inflow {:.6} m²/s",
+                g.on, g.condition, g.nodes, g.edges, g.inflow
+            );
+        }
+        let net: f64 = b.groups.iter().map(|g| g.inflow).sum();
+        println!("  balance   net inflow {net:.3e} m²/s (walls carry none)");
+    } else {
+        println!(
+            "  inlet     {}: {} nodes, {} edges; inflow {:.6} m²/s",
+            b.inlet, b.inlet_nodes, b.inlet_edges, b.inflow
+        );
+        println!(
+            "  outlet    {}: {} nodes; outflow {:.6} m²/s",
+            b.outlet, b.outlet_nodes, b.outflow
+        );
+    }
+    for f in &r.surfaces {
+        println!(
+            "  surface   {}: length {:.6} m; force ({:.6e}, {:.6e}) N/m; Cx {:.3e}, Cy {:.3e} \
+             (U_ref {} m/s, ℓ {:.6} m)",
+            f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length
+        );
+    }
     let s = &r.solution;
     println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
     println!(

@@ -62,6 +62,20 @@ pub const GEOMETRIES: [(&str, &str); 8] = [
     ("channel_with_cylinder", "channel 4 x 1 with a cylinder of radius 0.15 at (1, 0.5): an O-grid"),
 ];
 
+/// Flows round bodies: a far field to hold a uniform stream with `--bc farfield=stream:U`,
+/// and no inlet or outlet (the default conditions do not apply to them).
+pub const STREAM_GEOMETRIES: [(&str, &str); 1] = [(
+    "cylinder_in_stream",
+    "a cylinder of radius 0.5 at the origin in a circular far field of radius 20 (40 R): an \
+     O-grid graded geometrically outwards, groups `cylinder` and `farfield`; solve with \
+     --bc farfield=stream:U",
+)];
+
+/// Every geometry [`by_name`] knows: the channels, then the flows round bodies.
+pub fn all_geometries() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    GEOMETRIES.iter().chain(STREAM_GEOMETRIES.iter())
+}
+
 const IN: Option<&str> = Some("inlet");
 const OUT: Option<&str> = Some("outlet");
 const CYL: Option<&str> = Some("cylinder");
@@ -186,6 +200,23 @@ fn blocks(geometry: &str, m: f64) -> Option<Vec<Block>> {
                 }
             }
             v
+        }
+        "cylinder_in_stream" => {
+            // θ runs clockwise with s so that (s, t) keeps its orientation; r grows
+            // geometrically from R to 40 R, so that cells stay about square: Δr/r = Δθ.
+            let (radius, far): (f64, f64) = (0.5, 20.0);
+            let nt = n(PI, m);
+            let nr = n(0.5 * (far / radius).ln(), m);
+            vec![Block::new(
+                nt,
+                nr,
+                [Some("cylinder"), None, Some("farfield"), None],
+                move |s, t| {
+                    let th = -2.0 * PI * s;
+                    let r = radius * (far / radius).powf(t);
+                    [r * th.cos(), r * th.sin()]
+                },
+            )]
         }
         _ => return None,
     })

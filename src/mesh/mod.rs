@@ -49,7 +49,10 @@ pub fn load(spec: &str) -> Result<Mesh> {
                 source_name: spec.into(),
                 reason: format!(
                     "no file of that name, and `{geometry}` is not a known geometry ({})",
-                    generate::GEOMETRIES.map(|g| g.0).join(", ")
+                    generate::all_geometries()
+                        .map(|g| g.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }

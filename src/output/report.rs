@@ -178,6 +178,9 @@ pub struct Report {
     pub boundary: BoundaryReport,
     pub problem: ProblemReport,
     pub memory: MemoryReport,
+    /// `--surface` groups: length, pressure force and its coefficients (their rows are in
+    /// the CSV files).
+    pub surfaces: Vec<crate::surface::Surface>,
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -247,6 +250,7 @@ impl Report {
                 peak_rss_mb: peak_rss_mb(),
                 gpu_buffer_mb: gpu.map_or(0.0, |g| g.buffer_bytes() as f64 / 1048576.0),
             },
+            surfaces: Vec::new(),
             problem: ProblemReport {
                 inlet_velocity: opts.inlet_velocity,
                 robin_p: opts.robin_p,
