@@ -14,6 +14,18 @@
 //! conditioned once its diagonal is scaled out). On u = eˣ sin y the recovered velocity
 //! converges at h² in L2, the element values at h (tests/verification.rs measures both).
 //! The nodal pressure follows from Bernoulli, p = p0 − ½ρ|vₕ|².
+//!
+//! **Stream function.** ψ with ∂ψ/∂y = v_x, ∂ψ/∂x = −v_y, i.e. ∇ψ = (u_y, −u_x) for v = −∇u,
+//! is found in the same space by the Neumann problem
+//!
+//! ```text
+//! ∫ ∇Nᵢ · ∇ψₕ dΩ = ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ   for every node i,   ψₕ = 0 at one node
+//! ```
+//!
+//! (the stiffness matrix of u itself). Its natural boundary condition ∂ψ/∂n = v · n carries the
+//! boundary fluxes, so no boundary integration is needed and bodies inside the domain are
+//! handled alike: ψ comes out constant along every wall, and the difference between two walls
+//! is the flow between them (for the circulation-free flow potflow computes, ψ is single-valued).
 
 use std::ops::ControlFlow;
 
@@ -31,6 +43,8 @@ pub struct NodalFields {
     pub velocity: Vec<[f64; 2]>,
     pub abs_vel: Vec<f64>,
     pub pressure: Vec<f64>,
+    /// ψ, zero at the first used node.
+    pub stream_function: Vec<f64>,
 }
 
 /// CG tolerance of the mass solves.
@@ -112,8 +126,71 @@ pub fn nodal_velocity(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<[f64; 2]>> {
         .collect())
 }
 
-/// The nodal velocity of `u` with |v| and Bernoulli's pressure, in the input's node order
-/// (on unused nodes the velocity is zero and the pressure p0).
+/// The stream function of `u` (solver order in and out), ψ = 0 at the first node.
+pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
+    let n = mesh.nodes();
+    let per_element: Vec<[f64; NODES]> = (0..mesh.elements())
+        .into_par_iter()
+        .map(|e| {
+            let xy = mesh.element_xy(e);
+            let ue = mesh.elements[e].map(|k| u[k as usize]);
+            let mut b = [0.0; NODES];
+            for (xi, eta, w) in gauss3x3() {
+                let (d, det) = gradients(xi, eta, &xy);
+                let wd = w * det.abs();
+                let ux: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
+                let uy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
+                for i in 0..NODES {
+                    b[i] += wd * (d[0][i] * uy - d[1][i] * ux);
+                }
+            }
+            b
+        })
+        .collect();
+    let mut rhs = vec![0.0; n];
+    for (el, b) in mesh.elements.iter().zip(&per_element) {
+        for (a, &k) in el.iter().enumerate() {
+            rhs[k as usize] += b[a];
+        }
+    }
+    let mut sys = crate::solve::assemble(mesh);
+    sys.rhs = rhs;
+    // One node fixed: the rest of ψ follows (the mesh is connected through the Laplace
+    // problem's own check; a disconnected piece would be singular, and its ψ is set to 0).
+    let anchors = crate::bc::piece_representatives(mesh);
+    crate::bc::apply_dirichlet(
+        &mut sys.matrix,
+        &mut sys.rhs,
+        &anchors,
+        &vec![0.0; anchors.len()],
+    );
+    let mut psi = vec![0.0; n];
+    if sys.rhs.iter().all(|&v| v == 0.0) {
+        return Ok(psi); // no flow
+    }
+    let amg = crate::solver::Amg::new(&sys.matrix, crate::solver::AmgOptions::default())?;
+    let outcome = cg(
+        &sys.matrix,
+        &sys.rhs,
+        &mut psi,
+        &amg,
+        CgOptions {
+            rtol: RTOL,
+            max_iter: 10_000,
+        },
+        &mut |_, _| ControlFlow::Continue(()),
+    );
+    if !outcome.converged {
+        return Err(Error::Run(format!(
+            "the stream function did not converge: {} iterations, relative residual {:.1e}",
+            outcome.iterations, outcome.relative_residual
+        )));
+    }
+    Ok(psi)
+}
+
+/// The nodal velocity of `u` with |v|, Bernoulli's pressure and the stream function, in the
+/// input's node order (on unused nodes the velocity and ψ are zero and the pressure p0).
 pub fn nodal_fields(mesh: &PreparedMesh, u: &[f64], model: PressureModel) -> Result<NodalFields> {
     let v = nodal_velocity(mesh, u)?;
     let vx = mesh.to_input_order(&v.iter().map(|v| v[0]).collect::<Vec<f64>>());
@@ -121,9 +198,11 @@ pub fn nodal_fields(mesh: &PreparedMesh, u: &[f64], model: PressureModel) -> Res
     let velocity: Vec<[f64; 2]> = vx.iter().zip(&vy).map(|(&x, &y)| [x, y]).collect();
     let abs_vel: Vec<f64> = velocity.iter().map(|v| v[0].hypot(v[1])).collect();
     let pressure = abs_vel.iter().map(|&s| model.pressure(s)).collect();
+    let stream_function = mesh.to_input_order(&stream_function(mesh, u)?);
     Ok(NodalFields {
         velocity,
         abs_vel,
         pressure,
+        stream_function,
     })
 }

@@ -129,6 +129,18 @@ fn vtu_round_trip_with_an_independent_reader() {
             "point {k}: {v:?}"
         );
     }
+    // The stream function per point: ∂ψ/∂y = v_x = γ, so ψ − γ y is one constant on the used
+    // nodes.
+    let psi = array(&piece.data.point, "psi");
+    assert_eq!(psi.len(), n);
+    let offset = psi[0] - gamma * points[1];
+    for k in 0..n - 4 {
+        let c = psi[k] - gamma * points[3 * k + 1];
+        assert!(
+            (c - offset).abs() < 1e-9,
+            "point {k}: ψ − γy = {c}, not {offset}"
+        );
+    }
     // velocity (3 components, z = 0), |v| and Bernoulli's pressure per cell.
     let velocity = array(&piece.data.cell, "velocity");
     assert_eq!(velocity.len(), m * 3);

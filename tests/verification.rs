@@ -534,3 +534,90 @@ fn surface_normals_point_out_of_the_fluid_and_forces_integrate_the_pressure() {
         assert!(s.rows.windows(2).all(|w| w[1].arc_length > w[0].arc_length));
     }
 }
+
+#[test]
+fn the_stream_function_is_constant_on_walls_and_measures_the_flow_between_them() {
+    // The channel with a cylinder: inflow 2.5 m/s through its unit-high inlet. ψ must be
+    // constant along the bottom wall, the top wall and the cylinder, the top and bottom walls
+    // must differ by the flow between them (2.5 m²/s), and ∇ψ ⟂ v: all to discretisation
+    // order (ψ's wall values come from a natural condition), so each error is small and
+    // shrinks when the mesh is refined (4× the nodes, h / 2).
+    let mut orthogonality = Vec::new();
+    let mut wall_errors = Vec::new();
+    for nodes in [5_000, 20_000] {
+        let mesh = generate::by_name("channel_with_cylinder", nodes).unwrap();
+        let prepared = PreparedMesh::prepare(&mesh).unwrap();
+        let out = solve::run(
+            &mesh,
+            &SolveOptions {
+                cg: CgOptions {
+                    rtol: 1e-11,
+                    max_iter: 1_000,
+                },
+                ..SolveOptions::default()
+            },
+            Kernels::Cpu,
+            0.0,
+            &mut |_| {},
+        )
+        .unwrap();
+        let u: Vec<f64> = prepared
+            .input_node
+            .iter()
+            .map(|&i| out.u[i as usize])
+            .collect();
+        let psi = potflow::recovery::stream_function(&prepared, &u).unwrap();
+        let on = |pred: &dyn Fn(f64, f64) -> bool| -> (f64, f64) {
+            (0..prepared.nodes())
+                .filter(|&k| pred(prepared.xy[k][0], prepared.xy[k][1]))
+                .map(|k| psi[k])
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                })
+        };
+        let bottom = on(&|_, y| y == 0.0);
+        let top = on(&|_, y| y == 1.0);
+        let cylinder = on(&|x, y| ((x - 1.0).hypot(y - 0.5) - 0.15).abs() < 1e-9);
+        let flow = 2.5;
+        // The worst of: ψ's spread along each wall, the top-bottom difference against the
+        // flow, and the cylinder against the centre value (half the flow passes on each side).
+        let error = [
+            bottom.1 - bottom.0,
+            top.1 - top.0,
+            cylinder.1 - cylinder.0,
+            ((top.0 - bottom.0).abs() - flow).abs(),
+            (cylinder.0 - 0.5 * (top.0 + bottom.0)).abs(),
+        ]
+        .into_iter()
+        .fold(0.0f64, f64::max)
+            / flow;
+        wall_errors.push(error);
+        let mut cos_sum = 0.0;
+        let mut count = 0.0;
+        for e in 0..prepared.elements() {
+            let xy = prepared.element_xy(e);
+            let el = prepared.elements[e];
+            for (xi, eta, _) in gauss3x3() {
+                let (d, _) = gradients(xi, eta, &xy);
+                let g = |f: &[f64], c: usize| {
+                    (0..NODES).map(|k| d[c][k] * f[el[k] as usize]).sum::<f64>()
+                };
+                let (v, gp) = ([-g(&u, 0), -g(&u, 1)], [g(&psi, 0), g(&psi, 1)]);
+                let norm = v[0].hypot(v[1]) * gp[0].hypot(gp[1]);
+                if norm > 0.0 {
+                    cos_sum += ((v[0] * gp[0] + v[1] * gp[1]) / norm).abs();
+                    count += 1.0;
+                }
+            }
+        }
+        orthogonality.push(cos_sum / count);
+    }
+    eprintln!("mean |cos(∇ψ, v)|: {orthogonality:?}; walls, relative to the flow: {wall_errors:?}");
+    assert!(wall_errors[0] < 1e-3, "{wall_errors:?}");
+    assert!(wall_errors[1] < 0.5 * wall_errors[0], "{wall_errors:?}");
+    assert!(orthogonality[0] < 1e-2, "{orthogonality:?}");
+    assert!(
+        orthogonality[1] < 0.5 * orthogonality[0],
+        "{orthogonality:?}"
+    );
+}

@@ -351,14 +351,29 @@ fn draw_field(
     let color = move |v: f64| viridis((v - lo) / span);
     let (vals, nodal) = values(field, outcome);
     let nodal_velocity = outcome.nodal.as_ref().map(|n| &n.velocity);
-    let levels: Vec<f64> = if field == Field::Potential {
-        ticks(lo, hi, 16)
-            .0
-            .into_iter()
-            .filter(|&l| l > lo && l < hi)
-            .collect()
-    } else {
-        Vec::new()
+    // Contours: equipotentials on the potential, streamlines (ψ = const) on the velocity.
+    let contoured: Option<&[f64]> = match (field, &outcome.nodal) {
+        (Field::Potential, _) => Some(&outcome.u),
+        (Field::Velocity, Some(n)) => Some(&n.stream_function),
+        _ => None,
+    };
+    let levels: Vec<f64> = match contoured {
+        Some(c) => {
+            let (clo, chi) = mesh
+                .quad8
+                .iter()
+                .flatten()
+                .map(|&k| c[k as usize])
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                    (a.min(x), b.max(x))
+                });
+            ticks(clo, chi, 16)
+                .0
+                .into_iter()
+                .filter(|&l| l > clo && l < chi)
+                .collect()
+        }
+        None => Vec::new(),
     };
     let mut contours: Vec<([f64; 2], [f64; 2])> = Vec::new();
     for (e, el) in mesh.quad8.iter().enumerate() {
@@ -391,7 +406,9 @@ fn draw_field(
                     _ if nodal => (0..NODES).map(|a| n[a] * vals[el[a] as usize]).sum(),
                     _ => vals[e],
                 };
-                grid.push((layout.pixel(x, y), v));
+                let c =
+                    contoured.map_or(0.0, |c| (0..NODES).map(|a| n[a] * c[el[a] as usize]).sum());
+                grid.push((layout.pixel(x, y), v, c));
             }
         }
         let at = |i: usize, j: usize| grid[j * (k + 1) + i];
@@ -401,7 +418,7 @@ fn draw_field(
                 for tri in [[a, b, c], [a, c, d]] {
                     canvas.triangle(tri.map(|t| t.0), tri.map(|t| t.1), &color);
                     for &level in &levels {
-                        if let Some(seg) = crossing(tri, level) {
+                        if let Some(seg) = crossing(tri.map(|t| (t.0, t.2)), level) {
                             contours.push(seg);
                         }
                     }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::solve::Outcome;
 
-/// Point data: u, and the recovered velocity where the run has it.
+/// Point data: u, and the recovered velocity and stream function ψ where the run has them.
 fn point_data(outcome: &Outcome) -> Vec<Attribute> {
     let mut point = vec![Attribute::DataArray(
         DataArray::scalars("u", 1).with_data(outcome.u.clone()),
@@ -31,6 +31,9 @@ fn point_data(outcome: &Outcome) -> Vec<Attribute> {
             .collect();
         point.push(Attribute::DataArray(
             DataArray::vectors("velocity").with_data(velocity),
+        ));
+        point.push(Attribute::DataArray(
+            DataArray::scalars("psi", 1).with_data(nodal.stream_function.clone()),
         ));
     }
     point
