@@ -52,6 +52,27 @@ pub struct NodalFields {
 /// iterations short of round-off.
 const RTOL: f64 = 1e-10;
 
+/// Logs a recovery solve and turns a failure to converge into an error naming it.
+fn converged(
+    what: &str,
+    outcome: &crate::solver::CgOutcome,
+    started: std::time::Instant,
+) -> Result<()> {
+    log::debug!(
+        "{what}: {} iterations, {:?}",
+        outcome.iterations,
+        started.elapsed()
+    );
+    if outcome.converged {
+        Ok(())
+    } else {
+        Err(Error::Run(format!(
+            "the {what} did not converge: {} iterations, relative residual {:.1e}",
+            outcome.iterations, outcome.relative_residual
+        )))
+    }
+}
+
 /// Element e's consistent mass matrix (64 slots, row-major) and its two load vectors
 /// −∫ Nᵢ ∂uₕ/∂x, −∫ Nᵢ ∂uₕ/∂y.
 fn element_projection(
@@ -115,17 +136,7 @@ pub fn nodal_velocity(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<[f64; 2]>> {
         let outcome = cg(&mass, b, x, &jacobi, opts, &mut |_, _| {
             ControlFlow::Continue(())
         });
-        log::debug!(
-            "velocity recovery: {} Jacobi-CG iterations in {:?}",
-            outcome.iterations,
-            started.elapsed()
-        );
-        if !outcome.converged {
-            return Err(Error::Run(format!(
-                "the velocity recovery did not converge: {} iterations, relative residual {:.1e}",
-                outcome.iterations, outcome.relative_residual
-            )));
-        }
+        converged("velocity recovery (Jacobi-CG)", &outcome, started)?;
     }
     Ok(components[0]
         .iter()
@@ -189,17 +200,11 @@ pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
         },
         &mut |_, _| ControlFlow::Continue(()),
     );
-    log::debug!(
-        "stream function: {} AMG-CG iterations, {:?} with assembly and set-up",
-        outcome.iterations,
-        started.elapsed()
-    );
-    if !outcome.converged {
-        return Err(Error::Run(format!(
-            "the stream function did not converge: {} iterations, relative residual {:.1e}",
-            outcome.iterations, outcome.relative_residual
-        )));
-    }
+    converged(
+        "stream function (assembly, AMG set-up, CG)",
+        &outcome,
+        started,
+    )?;
     Ok(psi)
 }
 

@@ -118,14 +118,16 @@ fn vtu_round_trip_with_an_independent_reader() {
             u[k]
         );
     }
-    // The recovered velocity per point: (γ, 0, 0) on used nodes, 0 on the unused ones.
+    // The recovered velocity per point: (γ, 0, 0) on used nodes, 0 on the unused ones. The
+    // mass solves stop at a relative residual of 1e-10, which the scaled mass matrix's
+    // condition number (well below 1e3) turns into at most 1e-7 of γ.
     let nodal = array(&piece.data.point, "velocity");
     assert_eq!(nodal.len(), n * 3);
     for k in 0..n {
         let exact = if k < n - 4 { gamma } else { 0.0 };
         let v = &nodal[3 * k..3 * k + 3];
         assert!(
-            (v[0] - exact).abs() < 1e-9 && v[1].abs() < 1e-9 && v[2] == 0.0,
+            (v[0] - exact).abs() < 1e-7 * gamma && v[1].abs() < 1e-7 * gamma && v[2] == 0.0,
             "point {k}: {v:?}"
         );
     }

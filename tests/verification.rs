@@ -147,6 +147,36 @@ fn fitted_rate(h: &[f64], err: &[f64]) -> f64 {
     sxy / sxx
 }
 
+/// u = eˣ sin y (harmonic) imposed on the whole boundary of the unit square meshed n × n,
+/// solved through the general Dirichlet interface to rtol 1e-14: the mesh and uₕ.
+fn harmonic_on_unit_square(n: usize) -> (PreparedMesh, Vec<f64>) {
+    let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
+    let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
+    let nodes: Vec<u32> = (0..mesh.nodes() as u32)
+        .filter(|&i| on_boundary(&mesh.xy[i as usize]))
+        .collect();
+    let values: Vec<f64> = nodes
+        .iter()
+        .map(|&i| {
+            let [x, y] = mesh.xy[i as usize];
+            x.exp() * y.sin()
+        })
+        .collect();
+    let (u, outcome) = solve::solve_dirichlet(
+        &mesh,
+        &nodes,
+        &values,
+        SolverKind::Jacobi,
+        CgOptions {
+            rtol: 1e-14,
+            max_iter: 100_000,
+        },
+    )
+    .unwrap();
+    assert!(outcome.converged);
+    (mesh, u)
+}
+
 #[test]
 fn convergence_rates_for_an_exact_harmonic_solution() {
     // u = eˣ sin y is harmonic; impose it on the whole boundary of the unit square through the
@@ -154,27 +184,7 @@ fn convergence_rates_for_an_exact_harmonic_solution() {
     let exact = |x: f64, y: f64| (x.exp() * y.sin(), [x.exp() * y.sin(), x.exp() * y.cos()]);
     let (mut hs, mut eus, mut evs) = (vec![], vec![], vec![]);
     for n in [4, 8, 16, 32] {
-        let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
-        let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
-        let nodes: Vec<u32> = (0..mesh.nodes() as u32)
-            .filter(|&i| on_boundary(&mesh.xy[i as usize]))
-            .collect();
-        let values: Vec<f64> = nodes
-            .iter()
-            .map(|&i| exact(mesh.xy[i as usize][0], mesh.xy[i as usize][1]).0)
-            .collect();
-        let (u, outcome) = solve::solve_dirichlet(
-            &mesh,
-            &nodes,
-            &values,
-            SolverKind::Jacobi,
-            CgOptions {
-                rtol: 1e-14,
-                max_iter: 100_000,
-            },
-        )
-        .unwrap();
-        assert!(outcome.converged);
+        let (mesh, u) = harmonic_on_unit_square(n);
         let (eu, ev) = l2_errors(&mesh, &u, exact);
         hs.push(1.0 / n as f64);
         eus.push(eu);
@@ -258,7 +268,9 @@ fn disconnected_piece_without_outlet_is_reported_singular() {
 fn recovered_nodal_velocity_is_exact_for_a_linear_potential_on_a_distorted_mesh() {
     // The projection of a constant gradient is that constant: the constants are in the Quad-8
     // space. Through the whole pipeline (nodal_velocity on), on a distorted shuffled mesh with
-    // clockwise elements: v = (g, 0) at every used node, |v| = g, p = p0 − ½ρg².
+    // clockwise elements: v = (g, 0) at every used node, |v| = g, p = p0 − ½ρg², up to the
+    // mass solves' stopping point (relative residual 1e-10, times the scaled mass matrix's
+    // condition number, well below 1e3: 1e-7 of g).
     let (length, g) = (3.0, 2.5);
     let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 7);
     let opts = SolveOptions {
@@ -271,11 +283,12 @@ fn recovered_nodal_velocity_is_exact_for_a_linear_potential_on_a_distorted_mesh(
     let p = opts.pressure.p0 - 0.5 * opts.pressure.rho * g * g;
     for (i, v) in nodal.velocity.iter().enumerate() {
         assert!(
-            (v[0] - g).abs() < 1e-9 && v[1].abs() < 1e-9,
+            (v[0] - g).abs() < 1e-7 * g && v[1].abs() < 1e-7 * g,
             "node {i}: v = {v:?}"
         );
-        assert!((nodal.abs_vel[i] - g).abs() < 1e-9);
-        assert!((nodal.pressure[i] - p).abs() < 1e-8);
+        assert!((nodal.abs_vel[i] - g).abs() < 1e-7 * g);
+        // p moves by ρ |v| δ|v|: 1.225 × 2.5 × 2.5e-7 ≈ 8e-7 Pa at most.
+        assert!((nodal.pressure[i] - p).abs() < 1e-6);
     }
     // Without the option nothing is recovered (and nothing is paid for).
     let plain = solve::run(&mesh, &tight(), Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
@@ -290,29 +303,7 @@ fn recovered_velocity_converges_faster_than_the_element_values() {
     let exact_v = |x: f64, y: f64| [-x.exp() * y.sin(), -x.exp() * y.cos()];
     let (mut hs, mut e_elem, mut e_nodal) = (vec![], vec![], vec![]);
     for n in [4, 8, 16, 32] {
-        let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
-        let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
-        let nodes: Vec<u32> = (0..mesh.nodes() as u32)
-            .filter(|&i| on_boundary(&mesh.xy[i as usize]))
-            .collect();
-        let values: Vec<f64> = nodes
-            .iter()
-            .map(|&i| {
-                let [x, y] = mesh.xy[i as usize];
-                x.exp() * y.sin()
-            })
-            .collect();
-        let (u, _) = solve::solve_dirichlet(
-            &mesh,
-            &nodes,
-            &values,
-            SolverKind::Jacobi,
-            CgOptions {
-                rtol: 1e-14,
-                max_iter: 100_000,
-            },
-        )
-        .unwrap();
+        let (mesh, u) = harmonic_on_unit_square(n);
         let nodal = potflow::recovery::nodal_velocity(&mesh, &u).unwrap();
         let elem = potflow::post::velocity_cpu(&mesh, &u, Default::default());
         let (mut ee, mut en) = (0.0, 0.0);

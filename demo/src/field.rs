@@ -408,6 +408,17 @@ pub fn viridis(t: f32) -> egui::Color32 {
     )
 }
 
+/// The largest difference of one 8-bit channel between `colour` and `rgb`: how colours are
+/// compared (the host's viridis against matplotlib's, a drawn pixel against its value).
+pub fn channel_difference(colour: egui::Color32, rgb: [u8; 3]) -> u8 {
+    [colour.r(), colour.g(), colour.b()]
+        .iter()
+        .zip(&rgb)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap_or(0)
+}
+
 /// The renderer in `state`'s callback resources, created on first use.
 pub fn install(state: &egui_wgpu::RenderState, msaa_samples: u32) {
     let renderer = FieldRenderer::new(&state.device, state.target_format, msaa_samples);
@@ -495,14 +506,8 @@ mod tests {
             (1.0, [0xfd, 0xe7, 0x25]),
         ] {
             let c = viridis(t);
-            let got = [c.r(), c.g(), c.b()];
-            let off = got
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| a.abs_diff(*b))
-                .max()
-                .unwrap();
-            assert!(off <= 4, "t = {t}: {got:?} vs {want:?}");
+            let off = channel_difference(c, want);
+            assert!(off <= 4, "t = {t}: {c:?} vs {want:?}");
         }
     }
 }
