@@ -105,6 +105,8 @@ pub struct DemoApp {
     render_state: Option<egui_wgpu::RenderState>,
     field: Option<Arc<FieldData>>,
     field_error: Option<String>,
+    /// Why the field cannot be drawn at all here, if it cannot.
+    renderer_error: Option<String>,
     camera: Option<Camera>,
     /// Where the field was last drawn: the rectangle (points) and the camera.
     drawn: Option<(egui::Rect, Camera)>,
@@ -121,9 +123,10 @@ pub struct DemoApp {
 impl DemoApp {
     pub fn new(cc: &eframe::CreationContext<'_>, config: Config) -> Self {
         let render_state = cc.wgpu_render_state.clone();
-        if let Some(state) = &render_state {
-            field::install(state, 1);
-        }
+        let renderer_error = match &render_state {
+            Some(state) => field::install(state, 1).err(),
+            None => Some("no wgpu render state: the window runs without the wgpu renderer".into()),
+        };
         let style = Style {
             quantity: config.quantity,
             edges: config.edges,
@@ -159,6 +162,7 @@ impl DemoApp {
             render_state,
             field: None,
             field_error: None,
+            renderer_error,
             camera: None,
             drawn: None,
             style,
@@ -269,9 +273,10 @@ impl DemoApp {
     }
 
     fn set_field(&mut self, f: Arc<FieldData>) {
-        self.field_error = match &self.render_state {
-            Some(state) => field::upload(state, &f).err(),
-            None => Some("no wgpu render state: the window runs without the wgpu renderer".into()),
+        self.field_error = match (&self.render_state, &self.renderer_error) {
+            (_, Some(why)) => Some(why.clone()),
+            (Some(state), None) => field::upload(state, &f).err(),
+            (None, None) => Some("no wgpu render state".into()),
         };
         self.camera = None;
         self.field = Some(f);

@@ -419,10 +419,27 @@ pub fn channel_difference(colour: egui::Color32, rgb: [u8; 3]) -> u8 {
         .unwrap_or(0)
 }
 
-/// The renderer in `state`'s callback resources, created on first use.
-pub fn install(state: &egui_wgpu::RenderState, msaa_samples: u32) {
+/// Puts the renderer into `state`'s callback resources. The vertex shader reads the elements
+/// from a storage buffer, which OpenGL-class adapters (wgpu's GL backend, WebGL) cannot do:
+/// there the field is not drawn, and the error says why (the solves run all the same).
+pub fn install(state: &egui_wgpu::RenderState, msaa_samples: u32) -> Result<(), String> {
+    let vertex_storage = state
+        .adapter
+        .get_downlevel_capabilities()
+        .flags
+        .contains(wgpu::DownlevelFlags::VERTEX_STORAGE)
+        && state.device.limits().max_storage_buffers_per_shader_stage > 0;
+    if !vertex_storage {
+        let info = state.adapter.get_info();
+        return Err(format!(
+            "{} ({:?}) cannot read storage buffers in vertex shaders: the field is not drawn \
+             on this adapter",
+            info.name, info.backend
+        ));
+    }
     let renderer = FieldRenderer::new(&state.device, state.target_format, msaa_samples);
     state.renderer.write().callback_resources.insert(renderer);
+    Ok(())
 }
 
 /// Uploads `field` into the renderer installed in `state`.
