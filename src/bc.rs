@@ -14,6 +14,10 @@
 //!   elimination: a Dirichlet row keeps its diagonal `Kᵢᵢ` and gets `bᵢ = Kᵢᵢ gᵢ`; its column is
 //!   moved to the right-hand side (`bⱼ −= Kⱼᵢ gᵢ`) and zeroed. The matrix stays symmetric
 //!   positive definite and `u = g` holds exactly on those nodes.
+//! - **Conditions by group** (`--bc`, [`GroupCondition`]): the same two mechanisms on any
+//!   number of groups: `velocity:V` is an inlet with γ = V, `potential:U` and `stream:U@A`
+//!   fix u by elimination (to U, or to the stream's potential at each node). The flux through
+//!   each is its Robin load or the sum of its nodes' reactions ([`DirichletRows::reactions`]).
 //! - Every connected piece of the mesh must hold a Dirichlet node, else the system is singular.
 
 use rayon::prelude::*;
@@ -347,20 +351,6 @@ pub struct DirichletRows {
     rows: Vec<(u32, Vec<(u32, f64)>)>,
 }
 
-impl DirichletRows {
-    /// Flux leaving the domain through the Dirichlet nodes: `−Σᵢ (K u − f)ᵢ` over Dirichlet
-    /// rows, with the original rows of K and `f` the natural load on those rows.
-    pub fn outflow(&self, u: &[f64], load: &[f64]) -> f64 {
-        -self
-            .rows
-            .iter()
-            .map(|(i, row)| {
-                row.iter().map(|&(j, v)| v * u[j as usize]).sum::<f64>() - load[*i as usize]
-            })
-            .sum::<f64>()
-    }
-}
-
 /// Imposes `u[nodes[k]] = values[k]` exactly by elimination (see the module docs).
 pub fn apply_dirichlet(
     a: &mut Matrix,
@@ -621,7 +611,7 @@ pub fn essential_nodes(
 
 impl DirichletRows {
     /// The flux entering the domain through each Dirichlet node: `(K u − f)ᵢ` with the
-    /// original row of K (the negative of each node's share of [`DirichletRows::outflow`]).
+    /// original row of K and `f` the natural load on that row (what elimination removed).
     pub fn reactions(&self, u: &[f64], load: &[f64]) -> Vec<(u32, f64)> {
         self.rows
             .iter()

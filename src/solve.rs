@@ -261,8 +261,8 @@ pub struct Outcome {
     pub stages: StageBackends,
     /// Every GPU stage that failed and was finished on the CPU: "stage: why".
     pub gpu_fallbacks: Vec<String>,
-    /// The recovered nodal velocity, |v| and pressure (input order), where asked for
-    /// ([`SolveOptions::nodal_velocity`]).
+    /// The recovered nodal velocity, |v|, pressure and stream function (input order), where
+    /// asked for ([`SolveOptions::nodal_velocity`]).
     pub nodal: Option<crate::recovery::NodalFields>,
 }
 
