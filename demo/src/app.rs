@@ -199,19 +199,13 @@ impl DemoApp {
         let flag = cancel.clone();
         let repaint = ctx.clone();
         std::thread::spawn(move || {
-            // A message wakes the window; the runner sends one per stage and iteration.
-            let (inner_tx, inner_rx) = channel();
-            let forward = std::thread::spawn(move || {
-                for message in inner_rx {
-                    if tx.send(message).is_err() {
-                        break;
-                    }
+            // Every message wakes the window: one per stage and per CG iteration.
+            let send = move |message: Message| {
+                if tx.send(message).is_ok() {
                     repaint.request_repaint();
                 }
-            });
-            runner::run(&request, &inner_tx, &flag);
-            drop(inner_tx);
-            let _ = forward.join();
+            };
+            runner::run(&request, &send, &flag);
         });
         self.running = Some(Running { rx, cancel });
         self.status = format!("running {}", self.request().case);

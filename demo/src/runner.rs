@@ -4,7 +4,6 @@
 //! iteration.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -183,35 +182,35 @@ fn precision(choice: PrecisionChoice) -> Option<Precision> {
     }
 }
 
-/// Runs `request` on this thread, sending messages to `tx`; returns when done or stopped.
-pub fn run(request: &RunRequest, tx: &Sender<Message>, cancel: &AtomicBool) {
+/// Where the runner's messages go (the window wraps a channel that wakes it).
+pub type Sink<'a> = &'a (dyn Fn(Message) + Sync);
+
+/// Runs `request` on this thread, handing every message to `send`; returns when done or
+/// stopped.
+pub fn run(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(request.threads)
         .build();
     let pool = match pool {
         Ok(pool) => pool,
         Err(e) => {
-            let _ = tx.send(Message::Stopped(format!("thread pool: {e}")));
+            send(Message::Stopped(format!("thread pool: {e}")));
             return;
         }
     };
-    let result = pool.install(|| run_in_pool(request, tx, cancel));
-    let _ = tx.send(match result {
+    let result = pool.install(|| run_in_pool(request, send, cancel));
+    send(match result {
         Ok(()) => Message::Done,
         Err(potflow::Error::Cancelled) => Message::Stopped("cancelled".into()),
         Err(e) => Message::Stopped(e.to_string()),
     });
 }
 
-fn run_in_pool(
-    request: &RunRequest,
-    tx: &Sender<Message>,
-    cancel: &AtomicBool,
-) -> potflow::Result<()> {
+fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> potflow::Result<()> {
     let read = Instant::now();
     let mesh = potflow::mesh::load(&request.case)?;
     let read_seconds = read.elapsed().as_secs_f64();
-    let _ = tx.send(Message::Loaded {
+    send(Message::Loaded {
         nodes: mesh.x.len(),
         elements: mesh.quad8.len(),
         groups: mesh
@@ -228,7 +227,7 @@ fn run_in_pool(
     let mut gpu: Option<GpuContext> = None;
     for &backend in request.mode.backends() {
         let mut progress = |p: Progress| {
-            let _ = tx.send(match p {
+            send(match p {
                 Progress::Stage(s) => Message::Stage(backend, s),
                 Progress::Iteration(it, r) => Message::Residual(backend, it, r),
             });
@@ -246,7 +245,7 @@ fn run_in_pool(
                 0.0,
             ),
             Backend::Gpu => {
-                let _ = tx.send(Message::Stage(backend, "gpu setup"));
+                send(Message::Stage(backend, "gpu setup"));
                 let started = Instant::now();
                 let ctx = GpuContext::new(&AdapterChoice {
                     precision: precision(request.precision),
@@ -297,16 +296,16 @@ fn run_in_pool(
             },
             adapter,
         };
-        let _ = tx.send(Message::Finished(Box::new(result)));
+        send(Message::Finished(Box::new(result)));
         outcomes.push((backend, outcome));
     }
     if let Some((_, last)) = outcomes.last() {
         let field = FieldData::new(&mesh, &last.u, &last.fields.abs_vel, &last.fields.pressure);
-        let _ = tx.send(Message::Field(Arc::new(field)));
+        send(Message::Field(Arc::new(field)));
     }
     if let ([(_, cpu), (_, gpu_outcome)], Some(ctx)) = (&outcomes[..], &gpu) {
         let rows = agreement(&mesh, cpu, gpu_outcome, ctx, &opts)?;
-        let _ = tx.send(Message::Agreement(rows));
+        send(Message::Agreement(rows));
     }
     Ok(())
 }
