@@ -897,6 +897,10 @@ fn bad_boundary_conditions_give_one_line() {
             "--surface nosuch",
         ),
         (&["solve", "channel:2000", "--u-ref", "-1"][..], "--u-ref"),
+        (
+            &["info", "channel:2000", "--bc", "xmin=potential:1"][..],
+            "--bc applies to solve and check",
+        ),
     ] {
         let err = fails(args);
         assert!(err.contains(says), "{args:?}: {err}");

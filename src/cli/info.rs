@@ -62,6 +62,12 @@ struct Quality {
 }
 
 pub fn run(args: InfoArgs) -> Result<()> {
+    if !args.boundary.conditions.is_empty() {
+        anyhow::bail!(
+            "info shows the inlet and the outlet that --inlet/--outlet select; --bc applies to \
+             solve and check (the groups are listed here with their edges)"
+        );
+    }
     let (inlet, outlet) = args.boundary.specs()?;
     let mesh = potflow::mesh::load(&args.mesh)?;
     let prepared = PreparedMesh::prepare(&mesh)?;
