@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{asset_mesh, distorted_channel, potflow, s, write_mesh_file};
+use common::{asset_mesh, distorted_channel, potflow, read_json, s, write_mesh_file};
 use hdf5_pure::FileBuilder;
 
 fn stderr(o: &Output) -> String {
@@ -86,7 +86,7 @@ fn solve_writes_report_and_results_in_input_order() {
     ] {
         assert!(table.contains(stage), "stage {stage} missing from\n{table}");
     }
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["mesh"]["nodes"], input.nodes());
     assert_eq!(report["mesh"]["elements"], input.elements());
     assert_eq!(report["mesh"]["reoriented_elements"], input.elements() / 2);
@@ -324,7 +324,7 @@ fn not_converging_is_an_error_and_the_report_says_so() {
         err.contains("did not converge") && err.contains("3 iterations"),
         "{err}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["solver"]["converged"], false);
     assert_eq!(report["solver"]["iterations"], 3);
 }
@@ -378,7 +378,7 @@ fn auto_falls_back_to_the_cpu_without_an_adapter_and_says_so() {
         out.contains("backend   cpu") && out.contains("auto: no adapter found"),
         "{out}"
     );
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["backend"], "cpu");
     assert!(report["backend_reason"]
         .as_str()
@@ -398,7 +398,7 @@ fn auto_takes_a_hardware_gpu_and_passes_over_software_devices() {
     let json = dir.path().join("r.json");
     let o = potflow(&["solve", "venturi:2000", "--json", s(&json), "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     let reason = report["backend_reason"].as_str().unwrap();
     match adapters.iter().find(|a| !a.software) {
         Some(hardware) => {
@@ -421,7 +421,7 @@ fn auto_takes_a_hardware_gpu_and_passes_over_software_devices() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["backend"], "gpu");
 }
 
@@ -508,7 +508,7 @@ fn elbow_flow_leaves_through_its_outlet_group_by_default() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["boundary"]["inlet"], "group \"inlet\"");
     assert_eq!(report["boundary"]["outlet"], "group \"outlet\"");
     let mesh = potflow::mesh::load("elbow_90:20000").unwrap();
@@ -596,7 +596,7 @@ fn gpu_solve_reports_adapter_precision_and_setup_time() {
         s(&json),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let report = read_json(&json);
     assert_eq!(report["backend"], "gpu");
     assert_eq!(report["gpu"]["precision"], "f32");
     assert_eq!(report["gpu"]["chunk_elements"], 17);
@@ -672,7 +672,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
         assert!(table.contains(needle), "{needle} missing from\n{table}");
     }
     assert!(!table.contains("did not run"), "{table}");
-    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let result = read_json(&json);
     let m = &result["meshes"][0];
     assert_eq!(m["nodes"], 583);
     // Every figure by name: the machine, and each statistic with its metric and unit.
@@ -823,8 +823,7 @@ fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
     let rows: Vec<Vec<f64>> = lines
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
         .collect();
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = read_json(&out.join("report.json"));
     let surface = &report["surfaces"][0];
     assert_eq!(surface["group"], "cylinder");
     // A closed curve: as many rows as edge nodes, an even number (end and mid per edge).

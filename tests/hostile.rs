@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{asset_mesh, potflow, s, write_mesh_file};
+use common::{asset_mesh, potflow, read_json, s, write_mesh_file};
 use potflow::mesh::{self, generate, Mesh};
 
 fn stderr(o: &Output) -> String {
@@ -234,7 +234,7 @@ fn a_mesh_far_from_the_origin_keeps_its_inlet() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let r = read_json(&json);
     // The channel's inlet is 1 m high: inflow = 2.5 m/s × 1 m.
     let inflow = r["boundary"]["inflow"].as_f64().unwrap();
     assert!((inflow - 2.5).abs() < 1e-9, "inflow {inflow}");

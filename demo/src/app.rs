@@ -548,39 +548,36 @@ impl DemoApp {
 
     fn stage_table(&self, ui: &mut egui::Ui) {
         egui::Grid::new("stages").striped(true).show(ui, |ui| {
-            ui.label("stage");
-            for r in &self.results {
-                ui.label(r.backend.label());
-            }
-            ui.end_row();
-            for (k, (stage, _)) in self.results[0].seconds.list().iter().enumerate() {
-                ui.label(*stage);
+            // One row: a label, then one cell per backend.
+            let row = |ui: &mut egui::Ui, label: &str, cell: &dyn Fn(&BackendResult) -> String| {
+                ui.label(label);
                 for r in &self.results {
-                    ui.label(format!("{:.3}", r.seconds.list()[k].1));
+                    ui.label(cell(r));
                 }
                 ui.end_row();
+            };
+            // A row that only the GPU has.
+            let gpu_only = |f: fn(&BackendResult) -> String| {
+                move |r: &BackendResult| match r.backend {
+                    Backend::Gpu => f(r),
+                    Backend::Cpu => "—".to_string(),
+                }
+            };
+            row(ui, "stage", &|r| r.backend.label().to_string());
+            for (k, (stage, _)) in self.results[0].seconds.list().iter().enumerate() {
+                row(ui, stage, &|r| format!("{:.3}", r.seconds.list()[k].1));
             }
-            ui.label("CG iterations");
-            for r in &self.results {
-                ui.label(r.iterations.to_string());
-            }
-            ui.end_row();
-            ui.label("GPU set-up");
-            for r in &self.results {
-                ui.label(match r.backend {
-                    Backend::Gpu => format!("{:.3}", r.gpu_setup_seconds),
-                    Backend::Cpu => "—".into(),
-                });
-            }
-            ui.end_row();
-            ui.label("GPU buffers (MB)");
-            for r in &self.results {
-                ui.label(match r.backend {
-                    Backend::Gpu => format!("{:.1}", r.peak_gpu_buffer_mb),
-                    Backend::Cpu => "—".into(),
-                });
-            }
-            ui.end_row();
+            row(ui, "CG iterations", &|r| r.iterations.to_string());
+            row(
+                ui,
+                "GPU set-up",
+                &gpu_only(|r| format!("{:.3}", r.gpu_setup_seconds)),
+            );
+            row(
+                ui,
+                "GPU buffers (MB)",
+                &gpu_only(|r| format!("{:.1}", r.peak_gpu_buffer_mb)),
+            );
         });
         if let Some(mb) = potflow::output::report::peak_rss_mb() {
             ui.label(format!("process peak memory: {mb:.0} MB (window included)"));
