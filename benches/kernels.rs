@@ -11,7 +11,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
 
-use potflow::assembly::{stiffness_slots, CsrPattern};
+use potflow::assembly::{stiffness_slots, stiffness_values, CsrPattern};
 use potflow::element::stiffness_element;
 use potflow::gpu::{AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh, PreparedMesh};
@@ -48,7 +48,10 @@ fn benches(c: &mut Criterion) {
     let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
     let slots = stiffness_slots(&mesh);
     g.bench_function("csr scatter (slots -> values)", |b| {
-        b.iter(|| pattern.scatter(black_box(&slots)))
+        b.iter(|| pattern.scatter(&mesh.elements, black_box(&slots)))
+    });
+    g.bench_function("chunked assembly (kernel + scatter, chunk by chunk)", |b| {
+        b.iter(|| stiffness_values(&mesh, &pattern))
     });
     g.bench_function("csr pattern build", |b| {
         b.iter(|| CsrPattern::new(mesh.nodes(), &mesh.elements))

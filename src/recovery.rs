@@ -112,7 +112,10 @@ pub fn nodal_velocity(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<[f64; 2]>> {
         .flat_map(|(m, _)| m.iter().copied())
         .collect();
     let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
-    let mass = pattern.matrix(pattern.scatter(&slots));
+    let mass = {
+        let values = pattern.scatter(&mesh.elements, &slots);
+        pattern.into_matrix(values)
+    };
     drop(slots);
     // Loads summed in element order: the same bits on any thread count.
     let mut load = [vec![0.0; mesh.nodes()], vec![0.0; mesh.nodes()]];

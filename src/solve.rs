@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! load      read + validate + orient + drop unused nodes        (PreparedMesh)
-//! assemble  CSR pattern, element stiffness kernel, slot scatter (Matrix)
+//! assemble  CSR pattern, element stiffness kernel chunk by chunk, slots added (Matrix)
 //! bc        inflow on the inlet edges, exact Dirichlet elimination on the outlet
 //! solve     preconditioned CG
 //! post      velocity kernel, |v|, pressure, mass balance
@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::assembly::{stiffness_slots, CsrPattern, Matrix};
+use crate::assembly::{stiffness_values, CsrPattern, Matrix};
 use crate::bc::{self, AppliedCondition, Boundary, BoundaryPart, Condition};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
@@ -289,20 +289,18 @@ pub struct System {
 
 /// Assembles the stiffness matrix of `mesh` on the CPU with a zero right-hand side.
 pub fn assemble(mesh: &PreparedMesh) -> System {
-    System::from_slots(mesh, &stiffness_slots(mesh))
+    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+    let values = stiffness_values(mesh, &pattern);
+    System::new(pattern, values)
 }
 
 impl System {
-    /// The system of `mesh` from its element slots (CPU or GPU), zero right-hand side. The
-    /// pattern and its slot map are dropped once the values are in the matrix: the solve
-    /// needs only the matrix.
-    pub fn from_slots(mesh: &PreparedMesh, slots: &[f64]) -> Self {
-        let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
-        let matrix = pattern.matrix(pattern.scatter(slots));
-        System {
-            matrix,
-            rhs: vec![0.0; mesh.nodes()],
-        }
+    /// The system with the matrix of `pattern` and `values`, zero right-hand side. The
+    /// pattern's node → element adjacency is dropped: the solve needs only the matrix.
+    pub fn new(pattern: CsrPattern, values: Vec<f64>) -> Self {
+        let matrix = pattern.into_matrix(values);
+        let rhs = vec![0.0; matrix.rows()];
+        System { matrix, rhs }
     }
 }
 
@@ -595,15 +593,15 @@ pub fn run_cancellable(
 
     let stage = Instant::now();
     progress(Progress::Stage("assemble"))?;
-    let (slots, ran) = kernels.run(
+    let pattern = CsrPattern::new(prepared.nodes(), &prepared.elements);
+    let (values, ran) = kernels.run(
         "assemble",
         &mut gpu_fallbacks,
-        |gpu| gpu.stiffness_slots(&prepared),
-        || stiffness_slots(&prepared),
+        |gpu| gpu.stiffness_values(&prepared, &pattern),
+        || stiffness_values(&prepared, &pattern),
     )?;
     stages.assemble = ran;
-    let mut sys = System::from_slots(&prepared, &slots);
-    drop(slots);
+    let mut sys = System::new(pattern, values);
     t.assemble = seconds(stage);
 
     let stage = Instant::now();

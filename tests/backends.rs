@@ -9,7 +9,7 @@ mod common;
 use std::sync::OnceLock;
 
 use common::{distorted_channel, max_rel_diff, reference_dir};
-use potflow::assembly::stiffness_slots;
+use potflow::assembly::{stiffness_slots, CsrPattern};
 use potflow::check::{element_rel_diff, tolerances};
 use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{hdf5::read_mesh, PreparedMesh};
@@ -203,6 +203,8 @@ fn odd_sized_chunks_give_bit_identical_slots() {
         };
         let whole = ctx.stiffness_slots(&mesh).unwrap();
         let whole_v = ctx.velocity(&mesh, &u, model).unwrap();
+        let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+        let assembled = pattern.scatter(&mesh.elements, &whole);
         for chunk in [1, 7, 13, 64, 65, 100] {
             ctx.set_chunk_elements(chunk);
             assert_eq!(ctx.chunk_elements(), chunk);
@@ -213,6 +215,15 @@ fn odd_sized_chunks_give_bit_identical_slots() {
                     .zip(&parts)
                     .all(|(a, b)| a.to_bits() == b.to_bits()),
                 "{precision}: chunks of {chunk} changed the slots"
+            );
+            // The assembly adds each chunk as it comes back: the same values.
+            let streamed = ctx.stiffness_values(&mesh, &pattern).unwrap();
+            assert!(
+                assembled
+                    .iter()
+                    .zip(&streamed)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{precision}: chunks of {chunk} changed the assembled values"
             );
             assert_eq!(
                 ctx.velocity(&mesh, &u, model).unwrap(),

@@ -4,7 +4,8 @@
 mod common;
 
 use common::distorted_channel;
-use potflow::element::{gauss3x3, gradients, shape, NODES};
+use potflow::assembly::{stiffness_slots, CsrPattern};
+use potflow::element::{gauss3x3, gradients, shape, NODES, SLOTS};
 use potflow::mesh::{generate, PreparedMesh};
 use potflow::solve::{self, assemble, Kernels, SolveOptions, SolverKind};
 use potflow::solver::CgOptions;
@@ -222,6 +223,49 @@ fn serial_and_parallel_assembly_give_identical_matrices() {
             .zip(parallel.data())
             .all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same_bits, "{threads} threads changed a value");
+    }
+}
+
+#[test]
+fn chunked_assembly_sums_each_entry_in_element_order_whatever_the_chunks() {
+    // The reference: every slot added into a map keyed by (row, column), element after
+    // element. The CSR assembly must have exactly these entries, with the same bits, for any
+    // chunk size: a dropped, doubled or misplaced slot, or a different summation order, fails.
+    let mesh = PreparedMesh::prepare(&distorted_channel(17, 9, 3.0, 1.0, 0.3, 5)).unwrap();
+    let slots = stiffness_slots(&mesh);
+    let mut reference = std::collections::BTreeMap::new();
+    for (el, k) in mesh.elements.iter().zip(slots.chunks_exact(SLOTS)) {
+        for (a, &row) in el.iter().enumerate() {
+            for (b, &col) in el.iter().enumerate() {
+                *reference.entry((row, col)).or_insert(0.0) += k[NODES * a + b];
+            }
+        }
+    }
+    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+    for chunk in [1, 4, 37, mesh.elements()] {
+        let mut values = pattern.zero_values();
+        for (c, part) in slots.chunks(chunk * SLOTS).enumerate() {
+            pattern.add_slots(&mesh.elements, c * chunk, part, &mut values);
+        }
+        let matrix = pattern.clone().into_matrix(values);
+        let entries: Vec<((u32, u32), f64)> = matrix
+            .outer_iterator()
+            .enumerate()
+            .flat_map(|(i, row)| {
+                row.iter()
+                    .map(move |(j, &v)| ((i as u32, j as u32), v))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(entries.len(), reference.len(), "chunks of {chunk}");
+        for ((key, v), (ref_key, ref_v)) in entries.iter().zip(&reference) {
+            assert_eq!(key, ref_key, "chunks of {chunk}: pattern");
+            assert_eq!(
+                v.to_bits(),
+                ref_v.to_bits(),
+                "chunks of {chunk}: entry {key:?}"
+            );
+        }
     }
 }
 

@@ -1,8 +1,18 @@
-//! The CSR sparsity pattern of a Quad-8 mesh and the map from COO slots to CSR entries.
+//! The CSR sparsity pattern of a Quad-8 mesh, and the accumulation of element slots into its
+//! values, chunk by chunk.
 //!
 //! Row `i` of the matrix has a column for every node that shares an element with node `i`.
-//! For CSR entry `k`, `entry_slots[entry_ptr[k]..entry_ptr[k+1]]` lists, in ascending order,
-//! the slots `64e + 8a + b` with `elements[e][a] = row` and `elements[e][b] = column`.
+//! The pattern keeps the node → element adjacency it was built from: the elements of node
+//! `i`, ascending, are where row `i`'s contributions come from.
+//!
+//! **Accumulation.** The slots of a chunk of consecutive elements `first..first + count`
+//! (64 per element, [`crate::assembly`]'s layout) are added into the values row by row, rows
+//! in parallel: row `i` walks its elements inside the chunk in ascending order and, for each,
+//! adds the eight slots of `i`'s local row to the entries of their columns. Every entry is
+//! written by one task, and its contributions arrive in ascending element order whatever the
+//! chunk size or the thread count: the assembled values are the same bits either way, the
+//! left-to-right sum of an entry's slots in element order. Only one chunk's slots are ever
+//! in memory.
 
 use rayon::prelude::*;
 
@@ -10,15 +20,19 @@ use super::Matrix;
 use crate::element::{NODES, SLOTS};
 use crate::mesh::prepare::node_elements;
 
-/// Sparsity pattern plus the slot gather lists, built once per mesh.
+/// Sparsity pattern plus the node → element adjacency, built once per mesh.
 #[derive(Debug, Clone)]
 pub struct CsrPattern {
     n: usize,
     indptr: Vec<u32>,
     indices: Vec<u32>,
-    entry_ptr: Vec<u32>,
-    entry_slots: Vec<u32>,
+    /// The elements of node `i` are `node_elems[node_ptr[i]..node_ptr[i + 1]]`, ascending.
+    node_ptr: Vec<u32>,
+    node_elems: Vec<u32>,
 }
+
+/// Rows per parallel task, in the build and in the accumulation.
+const ROWS_PER_TASK: usize = 4096;
 
 /// Splits `out` into consecutive pieces of the given lengths.
 fn split_lengths<T>(mut out: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
@@ -31,128 +45,64 @@ fn split_lengths<T>(mut out: &mut [T], lengths: impl Iterator<Item = usize>) -> 
     pieces
 }
 
-/// The concatenation of `parts`, copied in parallel.
-fn concat<'a>(parts: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
-    let parts: Vec<&[u32]> = parts.collect();
-    let mut out = vec![0u32; parts.iter().map(|p| p.len()).sum()];
-    split_lengths(&mut out, parts.iter().map(|p| p.len()))
-        .into_par_iter()
-        .zip(parts)
-        .for_each(|(dst, src)| dst.copy_from_slice(src));
-    out
-}
-
-/// CSR pointer array (prefix sums) of lengths given block by block, computed in parallel.
-fn offsets<'a>(blocks: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
-    let blocks: Vec<&[u32]> = blocks.collect();
-    let totals: Vec<u64> = blocks
-        .iter()
-        .map(|b| b.iter().map(|&l| l as u64).sum())
-        .collect();
-    let grand: u64 = totals.iter().sum();
-    assert!(
-        grand <= u32::MAX as u64,
-        "matrix too large for 32-bit CSR offsets"
-    );
-    let mut ptr = vec![0u32; blocks.iter().map(|b| b.len()).sum::<usize>() + 1];
-    let mut base = 0u64;
-    let bases: Vec<u64> = totals
-        .iter()
-        .map(|t| {
-            let b = base;
-            base += t;
-            b
-        })
-        .collect();
-    split_lengths(&mut ptr[1..], blocks.iter().map(|b| b.len()))
-        .into_par_iter()
-        .zip(blocks.par_iter().zip(bases))
-        .for_each(|(dst, (lens, base))| {
-            let mut acc = base;
-            for (d, &l) in dst.iter_mut().zip(lens.iter()) {
-                acc += l as u64;
-                *d = acc as u32;
-            }
-        });
-    ptr
-}
-
-/// Rows per parallel task when building the pattern.
-const ROWS_PER_TASK: usize = 4096;
-
-/// The pattern of a block of consecutive rows, built by one task.
+/// The columns of a block of consecutive rows, built by one task.
 #[derive(Default)]
 struct RowBlock {
-    /// Columns, row after row.
+    /// Columns, row after row, ascending within a row.
     cols: Vec<u32>,
     /// Columns per row.
     row_len: Vec<u32>,
-    /// Slots per entry, entry after entry.
-    entry_len: Vec<u32>,
-    /// Slots, entry after entry, ascending within an entry.
-    slots: Vec<u32>,
-}
-
-impl RowBlock {
-    /// Appends row `i`: its sorted columns and the slots of each (row, column) entry.
-    fn push_row(
-        &mut self,
-        i: usize,
-        adj: &[u32],
-        elements: &[[u32; NODES]],
-        scratch: &mut Vec<(u32, u32)>,
-    ) {
-        // (column, slot) for every slot in row i, sorted: columns group, slots ascend.
-        scratch.clear();
-        for &e in adj {
-            let el = &elements[e as usize];
-            let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
-            for (b, &col) in el.iter().enumerate() {
-                scratch.push((col, (SLOTS * e as usize + NODES * a + b) as u32));
-            }
-        }
-        scratch.sort_unstable();
-        let mut len = 0;
-        for (k, &(col, slot)) in scratch.iter().enumerate() {
-            if k == 0 || scratch[k - 1].0 != col {
-                self.cols.push(col);
-                self.entry_len.push(0);
-                len += 1;
-            }
-            if let Some(last) = self.entry_len.last_mut() {
-                *last += 1;
-            }
-            self.slots.push(slot);
-        }
-        self.row_len.push(len);
-    }
 }
 
 impl CsrPattern {
-    /// Builds the pattern of an `n`-node mesh, rows in parallel blocks.
+    /// Builds the pattern of an `n`-node mesh, rows in parallel blocks. The elements must keep
+    /// to [`crate::mesh::MAX_ELEMENTS`] (as a [`crate::mesh::PreparedMesh`] does): then at
+    /// most 64 entries per element fit the u32 row pointers.
     pub fn new(n: usize, elements: &[[u32; NODES]]) -> Self {
-        let (eptr, elems) = node_elements(n, elements);
+        let (node_ptr, node_elems) = node_elements(n, elements);
         let blocks: Vec<RowBlock> = (0..n.div_ceil(ROWS_PER_TASK))
             .into_par_iter()
-            .map_init(Vec::new, |scratch, b| {
+            .map(|b| {
                 let mut block = RowBlock::default();
                 for i in b * ROWS_PER_TASK..((b + 1) * ROWS_PER_TASK).min(n) {
-                    let adj = &elems[eptr[i] as usize..eptr[i + 1] as usize];
-                    block.push_row(i, adj, elements, scratch);
+                    let start = block.cols.len();
+                    let adj = &node_elems[node_ptr[i] as usize..node_ptr[i + 1] as usize];
+                    for &e in adj {
+                        block.cols.extend_from_slice(&elements[e as usize]);
+                    }
+                    let row = &mut block.cols[start..];
+                    row.sort_unstable();
+                    let mut len = 0;
+                    for k in 0..row.len() {
+                        if k == 0 || row[k] != row[len - 1] {
+                            row[len] = row[k];
+                            len += 1;
+                        }
+                    }
+                    block.cols.truncate(start + len);
+                    block.row_len.push(len as u32);
                 }
                 block
             })
             .collect();
-        let indptr = offsets(blocks.iter().map(|b| b.row_len.as_slice()));
-        let entry_ptr = offsets(blocks.iter().map(|b| b.entry_len.as_slice()));
-        let indices = concat(blocks.iter().map(|b| b.cols.as_slice()));
-        let entry_slots = concat(blocks.iter().map(|b| b.slots.as_slice()));
+        let mut indptr = Vec::with_capacity(n + 1);
+        indptr.push(0u32);
+        let mut total = 0u64;
+        for len in blocks.iter().flat_map(|b| &b.row_len) {
+            total += *len as u64;
+            indptr.push(u32::try_from(total).expect("at most 64 entries per element"));
+        }
+        let mut indices = vec![0u32; total as usize];
+        split_lengths(&mut indices, blocks.iter().map(|b| b.cols.len()))
+            .into_par_iter()
+            .zip(&blocks)
+            .for_each(|(dst, block)| dst.copy_from_slice(&block.cols));
         CsrPattern {
             n,
             indptr,
             indices,
-            entry_ptr,
-            entry_slots,
+            node_ptr,
+            node_elems,
         }
     }
 
@@ -161,45 +111,81 @@ impl CsrPattern {
         self.indices.len()
     }
 
-    /// Position of entry (row, col) in the value array, if the pattern has it.
-    pub fn position(&self, row: usize, col: u32) -> Option<usize> {
-        let (a, b) = (self.indptr[row] as usize, self.indptr[row + 1] as usize);
-        self.indices[a..b].binary_search(&col).ok().map(|p| a + p)
+    /// A zero value array for this pattern, to accumulate into.
+    pub fn zero_values(&self) -> Vec<f64> {
+        vec![0.0; self.nnz()]
     }
 
-    /// Sums element slots into CSR values, in parallel; deterministic (ascending slot order).
-    pub fn scatter(&self, slots: &[f64]) -> Vec<f64> {
-        assert_eq!(
-            slots.len(),
-            self.entry_slots.len(),
-            "slot array does not match the pattern"
-        );
-        let mut values = vec![0.0; self.nnz()];
-        values
-            .par_chunks_mut(4096)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (k, v) in chunk.iter_mut().enumerate() {
-                    let k = c * 4096 + k;
-                    let (a, b) = (self.entry_ptr[k] as usize, self.entry_ptr[k + 1] as usize);
-                    *v = self.entry_slots[a..b]
-                        .iter()
-                        .map(|&s| slots[s as usize])
-                        .sum();
+    /// Adds the slots of elements `first..first + slots.len() / 64` into `values`, rows in
+    /// parallel (see the module docs for why the result does not depend on the chunking or the
+    /// thread count). Chunks must come in element order for that, each element once.
+    pub fn add_slots(
+        &self,
+        elements: &[[u32; NODES]],
+        first: usize,
+        slots: &[f64],
+        values: &mut [f64],
+    ) {
+        assert_eq!(slots.len() % SLOTS, 0, "a chunk holds whole elements");
+        assert_eq!(values.len(), self.nnz(), "values do not match the pattern");
+        let end = first + slots.len() / SLOTS;
+        let chunk = &elements[first..end];
+        // The rows this chunk touches lie in [lo, hi]; only their blocks are visited.
+        let Some((lo, hi)) = chunk.iter().flatten().fold(None, |r, &k| {
+            let k = k as usize;
+            Some(r.map_or((k, k), |(lo, hi): (usize, usize)| (lo.min(k), hi.max(k))))
+        }) else {
+            return;
+        };
+        let blocks = (lo / ROWS_PER_TASK)..(hi / ROWS_PER_TASK + 1);
+        let row_starts = blocks.clone().map(|b| b * ROWS_PER_TASK);
+        let lengths = blocks.clone().map(|b| {
+            let (r0, r1) = (b * ROWS_PER_TASK, ((b + 1) * ROWS_PER_TASK).min(self.n));
+            (self.indptr[r1] - self.indptr[r0]) as usize
+        });
+        let base = self.indptr[blocks.start * ROWS_PER_TASK] as usize;
+        split_lengths(&mut values[base..], lengths)
+            .into_par_iter()
+            .zip(row_starts.collect::<Vec<_>>())
+            .for_each(|(block_values, r0)| {
+                let r1 = (r0 + ROWS_PER_TASK).min(self.n);
+                let offset = self.indptr[r0] as usize;
+                for i in r0.max(lo)..r1.min(hi + 1) {
+                    let (s, t) = (self.indptr[i] as usize, self.indptr[i + 1] as usize);
+                    let (cols, row_values) = (
+                        &self.indices[s..t],
+                        &mut block_values[s - offset..t - offset],
+                    );
+                    let adj =
+                        &self.node_elems[self.node_ptr[i] as usize..self.node_ptr[i + 1] as usize];
+                    let from = adj.partition_point(|&e| (e as usize) < first);
+                    let to = adj.partition_point(|&e| (e as usize) < end);
+                    for &e in &adj[from..to] {
+                        let el = &elements[e as usize];
+                        let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
+                        let local = SLOTS * (e as usize - first) + NODES * a;
+                        for (&col, &slot) in el.iter().zip(&slots[local..local + NODES]) {
+                            if let Ok(p) = cols.binary_search(&col) {
+                                row_values[p] += slot;
+                            }
+                        }
+                    }
                 }
             });
+    }
+
+    /// The values of the whole mesh from every element's slots at once.
+    pub fn scatter(&self, elements: &[[u32; NODES]], slots: &[f64]) -> Vec<f64> {
+        let mut values = self.zero_values();
+        self.add_slots(elements, 0, slots, &mut values);
         values
     }
 
-    /// A sprs matrix with this pattern and the given values.
-    pub fn matrix(&self, values: Vec<f64>) -> Matrix {
+    /// A sprs matrix with this pattern and the given values; the pattern's arrays move into
+    /// it and the adjacency is dropped.
+    pub fn into_matrix(self, values: Vec<f64>) -> Matrix {
         // The pattern is sorted and in range by construction.
-        Matrix::try_new(
-            (self.n, self.n),
-            self.indptr.clone(),
-            self.indices.clone(),
-            values,
-        )
-        .expect("CsrPattern builds valid CSR structure")
+        Matrix::try_new((self.n, self.n), self.indptr, self.indices, values)
+            .expect("CsrPattern builds valid CSR structure")
     }
 }

@@ -1,5 +1,6 @@
 //! Chunked dispatch of the two kernels and readback into host arrays. The host code after
-//! this point (CSR scatter, element fields) is the same as for the CPU kernels.
+//! this point (adding slots into the CSR values, element fields) is the same as for the CPU
+//! kernels.
 
 use wgpu::BufferUsages as U;
 
@@ -7,6 +8,7 @@ use super::context::GpuContext;
 use super::layout::{decode, element_coordinates, element_potentials, ChunkParams};
 use super::shaders::Kernel;
 use super::Precision;
+use crate::assembly::CsrPattern;
 use crate::element::{velocity_from_gradients, zero_row_sums, PressureModel, SLOTS};
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
@@ -23,6 +25,10 @@ pub struct CooSlots {
     pub rows: Vec<u32>,
     pub cols: Vec<u32>,
 }
+
+/// Takes one chunk of the stiffness kernel's output: its first element, its slot values
+/// (f64), and, when asked for, each slot's row and column.
+type SlotSink<'s> = dyn FnMut(usize, &[f64], Option<(&[u32], &[u32])>) + 's;
 
 impl GpuContext {
     /// Forces the number of elements per dispatch (at most the device's own limit).
@@ -73,17 +79,49 @@ impl GpuContext {
         Ok((params, coordinates))
     }
 
-    /// The stiffness kernel: every element's 64 slot values (f64 on the host).
+    /// The stiffness kernel: every element's 64 slot values (f64 on the host), all at once
+    /// (for comparing kernels; the assembly goes chunk by chunk, [`Self::stiffness_values`]).
     pub fn stiffness_slots(&self, mesh: &PreparedMesh) -> Result<Vec<f64>> {
-        Ok(self.stiffness(mesh, false)?.values)
+        let mut values = Vec::with_capacity(mesh.elements() * SLOTS);
+        self.stiffness(mesh, false, &mut |_, chunk, _| values.extend(chunk))?;
+        Ok(values)
     }
 
     /// The stiffness kernel writing values and each slot's global row and column.
     pub fn stiffness_coo(&self, mesh: &PreparedMesh) -> Result<CooSlots> {
-        self.stiffness(mesh, true)
+        let mut out = CooSlots {
+            values: Vec::with_capacity(mesh.elements() * SLOTS),
+            rows: Vec::new(),
+            cols: Vec::new(),
+        };
+        self.stiffness(mesh, true, &mut |_, values, indices| {
+            out.values.extend(values);
+            if let Some((rows, cols)) = indices {
+                out.rows.extend_from_slice(rows);
+                out.cols.extend_from_slice(cols);
+            }
+        })?;
+        Ok(out)
     }
 
-    fn stiffness(&self, mesh: &PreparedMesh, with_indices: bool) -> Result<CooSlots> {
+    /// The stiffness matrix's values on `pattern`: each chunk's slots are added into them as
+    /// it comes back from the device ([`CsrPattern::add_slots`]).
+    pub fn stiffness_values(&self, mesh: &PreparedMesh, pattern: &CsrPattern) -> Result<Vec<f64>> {
+        let mut values = pattern.zero_values();
+        self.stiffness(mesh, false, &mut |first, slots, _| {
+            pattern.add_slots(&mesh.elements, first, slots, &mut values)
+        })?;
+        Ok(values)
+    }
+
+    /// Runs the stiffness kernel chunk by chunk and hands each chunk to `sink` (the rows and
+    /// columns with `with_indices`).
+    fn stiffness(
+        &self,
+        mesh: &PreparedMesh,
+        with_indices: bool,
+        sink: &mut SlotSink,
+    ) -> Result<()> {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
         // Buffers sized for the chunks this mesh needs, not the device's largest.
@@ -101,11 +139,6 @@ impl GpuContext {
         let staging_cols = self.buffer("staging.cols", index_bytes, STAGING)?;
 
         let e = mesh.elements();
-        let mut out = CooSlots {
-            values: Vec::with_capacity(e * SLOTS),
-            rows: Vec::new(),
-            cols: Vec::new(),
-        };
         for first in (0..e).step_by(self.chunk_elements) {
             let count = self.chunk_elements.min(e - first);
             let (params, coordinates) = self.chunk_inputs(mesh, first, count, with_indices)?;
@@ -140,13 +173,14 @@ impl GpuContext {
                     zero_row_sums(k);
                 }
             }
-            out.values.extend(values);
-            if with_indices {
-                out.rows.extend_from_slice(bytemuck::cast_slice(&data[1]));
-                out.cols.extend_from_slice(bytemuck::cast_slice(&data[2]));
-            }
+            let indices = with_indices.then(|| {
+                let rows: &[u32] = bytemuck::cast_slice(&data[1]);
+                let cols: &[u32] = bytemuck::cast_slice(&data[2]);
+                (rows, cols)
+            });
+            sink(first, &values, indices);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The velocity kernel: the Gauss-point gradients of every element from `u` (solver order)

@@ -10,7 +10,7 @@
 //! it (device, shader compilation, pipelines) is the first-run overhead, timed apart from the
 //! stages. Work is dispatched in chunks of elements that respect the device's binding and
 //! workgroup limits; results come back through staging buffers and go into the same host code
-//! as the CPU kernels' (the CSR scatter, the element fields).
+//! as the CPU kernels' (adding slots into the CSR values, the element fields).
 //!
 //! Each chunk's elements go up as coordinates and potentials relative to the element's first
 //! node, computed in f64 on the host ([`layout`]): the kernels gather nothing from a global
