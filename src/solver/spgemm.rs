@@ -24,45 +24,78 @@ struct Accumulator {
     list: Vec<u32>,
 }
 
-/// C = A B.
-pub fn spgemm(a: &Matrix, b: &Matrix) -> Matrix {
-    assert_eq!(a.cols(), b.rows(), "spgemm: inner dimensions differ");
-    let (n, m) = (a.rows(), b.cols());
-    let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
-    let ap = ap.raw_storage();
-    let (bp, bi, bx) = (b.indptr(), b.indices(), b.data());
-    let bp = bp.raw_storage();
+impl Accumulator {
+    fn new(m: usize) -> Self {
+        Accumulator {
+            value: vec![0.0; m],
+            touched: vec![false; m],
+            list: Vec::new(),
+        }
+    }
+
+    /// value[j] += v.
+    fn add(&mut self, j: usize, v: f64) {
+        if !self.touched[j] {
+            self.touched[j] = true;
+            self.list.push(j as u32);
+        }
+        self.value[j] += v;
+    }
+
+    /// Appends the accumulated row to `block`, sorted, and clears the accumulator.
+    fn flush(&mut self, block: &mut Block) {
+        self.list.sort_unstable();
+        block.row_len.push(self.list.len() as u32);
+        for &j in &self.list {
+            block.cols.push(j);
+            block.vals.push(self.value[j as usize]);
+            self.value[j as usize] = 0.0;
+            self.touched[j as usize] = false;
+        }
+        self.list.clear();
+    }
+}
+
+/// One CSR matrix's arrays, borrowed.
+struct Csr<'a> {
+    ptr: &'a [u32],
+    idx: &'a [u32],
+    val: &'a [f64],
+}
+
+impl<'a> Csr<'a> {
+    fn of(m: &'a Matrix) -> Self {
+        Csr {
+            ptr: m.indptr().into_raw_storage(),
+            idx: m.indices(),
+            val: m.data(),
+        }
+    }
+
+    /// Row i's (column, value) pairs.
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + 'a {
+        let (s, e) = (self.ptr[i] as usize, self.ptr[i + 1] as usize);
+        self.idx[s..e]
+            .iter()
+            .map(|&j| j as usize)
+            .zip(self.val[s..e].iter().copied())
+    }
+}
+
+/// The `n` rows of an `n × m` product, each computed by `row(i, accumulator)`, in parallel.
+fn rows_in_parallel(
+    (n, m): (usize, usize),
+    row: impl Fn(usize, &mut Accumulator) + Sync,
+) -> Matrix {
     let blocks: Vec<Block> = (0..n.div_ceil(ROWS_PER_TASK))
         .into_par_iter()
         .map_init(
-            || Accumulator {
-                value: vec![0.0; m],
-                touched: vec![false; m],
-                list: Vec::new(),
-            },
+            || Accumulator::new(m),
             |acc, t| {
                 let mut block = Block::default();
                 for i in t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n) {
-                    for k in ap[i] as usize..ap[i + 1] as usize {
-                        let (row, aik) = (ai[k] as usize, ax[k]);
-                        for l in bp[row] as usize..bp[row + 1] as usize {
-                            let j = bi[l] as usize;
-                            if !acc.touched[j] {
-                                acc.touched[j] = true;
-                                acc.list.push(j as u32);
-                            }
-                            acc.value[j] += aik * bx[l];
-                        }
-                    }
-                    acc.list.sort_unstable();
-                    block.row_len.push(acc.list.len() as u32);
-                    for &j in &acc.list {
-                        block.cols.push(j);
-                        block.vals.push(acc.value[j as usize]);
-                        acc.value[j as usize] = 0.0;
-                        acc.touched[j as usize] = false;
-                    }
-                    acc.list.clear();
+                    row(i, acc);
+                    acc.flush(&mut block);
                 }
                 block
             },
@@ -86,35 +119,77 @@ pub fn spgemm(a: &Matrix, b: &Matrix) -> Matrix {
     Matrix::new((n, m), indptr, indices, data)
 }
 
+/// C = A B.
+pub fn spgemm(a: &Matrix, b: &Matrix) -> Matrix {
+    assert_eq!(a.cols(), b.rows(), "spgemm: inner dimensions differ");
+    let (a, b_csr) = (Csr::of(a), Csr::of(b));
+    rows_in_parallel((a.ptr.len() - 1, b.cols()), |i, acc| {
+        for (k, aik) in a.row(i) {
+            for (j, bkj) in b_csr.row(k) {
+                acc.add(j, aik * bkj);
+            }
+        }
+    })
+}
+
+/// The Galerkin product Pᵀ A P, row by row from `pt` = Pᵀ: coarse row c is
+/// Σᵢ (Pᵀ)_ci Σⱼ a_ij (row j of P). No intermediate product is stored: on the finest level
+/// Pᵀ A alone would hold about twice the coarse operator's entries.
+pub fn galerkin(pt: &Matrix, a: &Matrix, p: &Matrix) -> Matrix {
+    assert_eq!(pt.cols(), a.rows(), "galerkin: Pᵀ and A differ in size");
+    assert_eq!(a.cols(), p.rows(), "galerkin: A and P differ in size");
+    let (pt_csr, a, p_csr) = (Csr::of(pt), Csr::of(a), Csr::of(p));
+    rows_in_parallel((pt.rows(), p.cols()), |c, acc| {
+        for (i, pci) in pt_csr.row(c) {
+            for (j, aij) in a.row(i) {
+                let w = pci * aij;
+                for (k, pjk) in p_csr.row(j) {
+                    acc.add(k, w * pjk);
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn matches_sprs_product() {
-        // Two pseudo-random sparse matrices, 60 × 40 and 40 × 30.
-        let mut seed = 7u64;
+    /// A pseudo-random sparse matrix with about four entries per row.
+    fn random(rows: usize, cols: usize, mut seed: u64) -> Matrix {
         let mut next = || {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (seed >> 33) as usize
         };
-        let mut random = |rows: usize, cols: usize| {
-            let mut tri = sprs::TriMatI::<f64, u32>::new((rows, cols));
-            for _ in 0..rows * 4 {
-                tri.add_triplet(
-                    next() % rows,
-                    next() % cols,
-                    (next() % 1000) as f64 / 100.0 - 5.0,
-                );
-            }
-            let m: Matrix = tri.to_csr();
-            m
-        };
-        let (a, b) = (random(60, 40), random(40, 30));
-        let ours = spgemm(&a, &b);
+        let mut tri = sprs::TriMatI::<f64, u32>::new((rows, cols));
+        for _ in 0..rows * 4 {
+            let (i, j) = (next() % rows, next() % cols);
+            tri.add_triplet(i, j, (next() % 1000) as f64 / 100.0 - 5.0);
+        }
+        tri.to_csr()
+    }
+
+    #[test]
+    fn matches_sprs_product() {
+        let (a, b) = (random(60, 40, 7), random(40, 30, 8));
         let theirs: Matrix = &a * &b;
+        close(&spgemm(&a, &b), &theirs);
+    }
+
+    #[test]
+    fn galerkin_matches_the_two_products() {
+        let (a, p) = (random(50, 50, 3), random(50, 13, 4));
+        let pt: Matrix = p.transpose_view().to_csr();
+        let pta: Matrix = &pt * &a;
+        let theirs: Matrix = &pta * &p;
+        close(&galerkin(&pt, &a, &p), &theirs);
+    }
+
+    /// Entries equal to rounding, rows sorted as CSR requires.
+    fn close(ours: &Matrix, theirs: &Matrix) {
+        assert_eq!(ours.shape(), theirs.shape());
         let (d1, d2) = (ours.to_dense(), theirs.to_dense());
         for (x, y) in d1.iter().zip(d2.iter()) {
             assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()));

@@ -51,7 +51,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::spgemm::spgemm;
+use super::spgemm::galerkin;
 use super::spmv::LinearOperator;
 use super::Preconditioner;
 use crate::assembly::Matrix;
@@ -207,9 +207,7 @@ impl<'a> Amg<'a> {
                 }
             };
             let pt: Matrix = p.transpose_view().to_csr();
-            // Galerkin product as (Pᵀ A) P: the intermediate Pᵀ A has coarse rows, far fewer
-            // entries than A P would.
-            let coarse: Matrix = spgemm(&spgemm(&pt, &current), &p);
+            let coarse: Matrix = galerkin(&pt, &current, &p);
             total_nnz += coarse.nnz() as f64;
             sizes.push(coarse.rows());
             log::debug!(
