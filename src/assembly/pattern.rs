@@ -31,7 +31,7 @@ pub struct CsrPattern {
     node_elems: Vec<u32>,
 }
 
-/// Rows per parallel task, in the build and in the accumulation.
+/// Rows per parallel task when building the pattern.
 const ROWS_PER_TASK: usize = 4096;
 
 /// Splits `out` into consecutive pieces of the given lengths.
@@ -129,45 +129,37 @@ impl CsrPattern {
         assert_eq!(slots.len() % SLOTS, 0, "a chunk holds whole elements");
         assert_eq!(values.len(), self.nnz(), "values do not match the pattern");
         let end = first + slots.len() / SLOTS;
-        let chunk = &elements[first..end];
-        // The rows this chunk touches lie in [lo, hi]; only their blocks are visited.
-        let Some((lo, hi)) = chunk.iter().flatten().fold(None, |r, &k| {
-            let k = k as usize;
-            Some(r.map_or((k, k), |(lo, hi): (usize, usize)| (lo.min(k), hi.max(k))))
-        }) else {
-            return;
-        };
-        let blocks = (lo / ROWS_PER_TASK)..(hi / ROWS_PER_TASK + 1);
-        let row_starts = blocks.clone().map(|b| b * ROWS_PER_TASK);
-        let lengths = blocks.clone().map(|b| {
-            let (r0, r1) = (b * ROWS_PER_TASK, ((b + 1) * ROWS_PER_TASK).min(self.n));
-            (self.indptr[r1] - self.indptr[r0]) as usize
-        });
-        let base = self.indptr[blocks.start * ROWS_PER_TASK] as usize;
-        split_lengths(&mut values[base..], lengths)
+        // The rows this chunk touches, ascending, each with its own piece of `values`.
+        let mut rows: Vec<u32> = elements[first..end].iter().flatten().copied().collect();
+        rows.par_sort_unstable();
+        rows.dedup();
+        let mut pieces = Vec::with_capacity(rows.len());
+        let (mut rest, mut offset) = (values, 0);
+        for &i in &rows {
+            let (s, t) = (
+                self.indptr[i as usize] as usize,
+                self.indptr[i as usize + 1] as usize,
+            );
+            let (row, tail) = rest[s - offset..].split_at_mut(t - s);
+            pieces.push((i as usize, row));
+            (rest, offset) = (tail, t);
+        }
+        pieces
             .into_par_iter()
-            .zip(row_starts.collect::<Vec<_>>())
-            .for_each(|(block_values, r0)| {
-                let r1 = (r0 + ROWS_PER_TASK).min(self.n);
-                let offset = self.indptr[r0] as usize;
-                for i in r0.max(lo)..r1.min(hi + 1) {
-                    let (s, t) = (self.indptr[i] as usize, self.indptr[i + 1] as usize);
-                    let (cols, row_values) = (
-                        &self.indices[s..t],
-                        &mut block_values[s - offset..t - offset],
-                    );
-                    let adj =
-                        &self.node_elems[self.node_ptr[i] as usize..self.node_ptr[i + 1] as usize];
-                    let from = adj.partition_point(|&e| (e as usize) < first);
-                    let to = adj.partition_point(|&e| (e as usize) < end);
-                    for &e in &adj[from..to] {
-                        let el = &elements[e as usize];
-                        let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
-                        let local = SLOTS * (e as usize - first) + NODES * a;
-                        for (&col, &slot) in el.iter().zip(&slots[local..local + NODES]) {
-                            if let Ok(p) = cols.binary_search(&col) {
-                                row_values[p] += slot;
-                            }
+            .with_min_len(256)
+            .for_each(|(i, row_values)| {
+                let cols = &self.indices[self.indptr[i] as usize..self.indptr[i + 1] as usize];
+                let adj =
+                    &self.node_elems[self.node_ptr[i] as usize..self.node_ptr[i + 1] as usize];
+                let from = adj.partition_point(|&e| (e as usize) < first);
+                let to = adj.partition_point(|&e| (e as usize) < end);
+                for &e in &adj[from..to] {
+                    let el = &elements[e as usize];
+                    let a = el.iter().position(|&k| k as usize == i).unwrap_or(0);
+                    let local = SLOTS * (e as usize - first) + NODES * a;
+                    for (&col, &slot) in el.iter().zip(&slots[local..local + NODES]) {
+                        if let Ok(p) = cols.binary_search(&col) {
+                            row_values[p] += slot;
                         }
                     }
                 }

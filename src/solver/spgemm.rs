@@ -6,8 +6,8 @@ use rayon::prelude::*;
 
 use crate::assembly::Matrix;
 
-/// Rows per parallel task.
-const ROWS_PER_TASK: usize = 1024;
+/// The most rows per parallel task.
+const MAX_ROWS_PER_TASK: usize = 1024;
 
 /// One task's rows of C.
 #[derive(Default)]
@@ -87,13 +87,16 @@ fn rows_in_parallel(
     (n, m): (usize, usize),
     row: impl Fn(usize, &mut Accumulator) + Sync,
 ) -> Matrix {
-    let blocks: Vec<Block> = (0..n.div_ceil(ROWS_PER_TASK))
+    // Enough tasks to balance the threads on small coarse levels too; each row is computed
+    // alone, so the result does not depend on the split.
+    let per_task = (n / (8 * rayon::current_num_threads())).clamp(16, MAX_ROWS_PER_TASK);
+    let blocks: Vec<Block> = (0..n.div_ceil(per_task))
         .into_par_iter()
         .map_init(
             || Accumulator::new(m),
             |acc, t| {
                 let mut block = Block::default();
-                for i in t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n) {
+                for i in t * per_task..((t + 1) * per_task).min(n) {
                     row(i, acc);
                     acc.flush(&mut block);
                 }
