@@ -5,7 +5,6 @@ mod cli;
 
 fn main() {
     restore_sigpipe();
-    return_freed_memory();
     potflow::gpu::quiet_vulkan_device_select();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     if let Err(e) = cli::run() {
@@ -22,18 +21,6 @@ fn restore_sigpipe() {
     // SAFETY: called first in main, before any thread exists; SIG_DFL is a valid disposition.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// Large blocks (256 KiB and up) come from their own mappings and go back to the system when
-/// freed. glibc's default raises that threshold up to 32 MB as blocks are freed, after which
-/// the assembly's and the AMG setup's temporaries stay in its heaps: about 200 MB of freed
-/// memory still resident at 2M nodes, counted in the peak (docs/benchmarks.md).
-fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called in main before any thread exists; the option and value are valid.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
     }
 }
 
