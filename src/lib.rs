@@ -20,7 +20,7 @@
 //!
 //! ```text
 //! mesh (HDF5 / Gmsh readers, generator, prepare: validate, orient, RCM)
-//!   ─► assembly (element kernel on the CPU or the GPU ─► COO slots ─► CSR)
+//!   ─► assembly (element kernel on the CPU or the GPU, chunk by chunk ─► slots ─► CSR)
 //!   ─► bc (inflow velocity, Dirichlet elimination) ─► solver (CG, AMG or Jacobi)
 //!   ─► post (velocity kernel on the CPU or the GPU)
 //!   ─► output (JSON report, HDF5 results, VTU, PNG plots)

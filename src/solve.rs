@@ -594,6 +594,11 @@ pub fn run_cancellable(
     let stage = Instant::now();
     progress(Progress::Stage("assemble"))?;
     let pattern = CsrPattern::new(prepared.nodes(), &prepared.elements);
+    log::debug!(
+        "CSR pattern: {} nonzeros in {:.3} s",
+        pattern.nnz(),
+        seconds(stage)
+    );
     let (values, ran) = kernels.run(
         "assemble",
         &mut gpu_fallbacks,

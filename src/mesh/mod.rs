@@ -18,9 +18,10 @@ use crate::error::{Error, Result};
 /// The most nodes a mesh may have: node indices are u32.
 pub const MAX_NODES: u64 = u32::MAX as u64 - 1;
 
-/// The most elements a mesh may have: the 64 stiffness slots of every element are addressed
-/// with u32 (2³² / 64 = 67,108,864).
-pub const MAX_ELEMENTS: u64 = (u32::MAX as u64 + 1) / 64;
+/// The most elements a mesh may have: the matrix has at most 64 entries per element, and its
+/// CSR row offsets are u32 (⌊(2³² − 1) / 64⌋ = 67,108,863). The GPU kernels address a chunk's
+/// 64 slots per element with u32 as well.
+pub const MAX_ELEMENTS: u64 = u32::MAX as u64 / 64;
 
 /// The most nodes a generated mesh may have (`GEOMETRY:NODES`, `potflow generate`).
 pub const MAX_GENERATED_NODES: usize = 50_000_000;
