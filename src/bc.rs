@@ -22,6 +22,7 @@
 
 use rayon::prelude::*;
 
+use crate::assembly::pattern::split_lengths;
 use crate::assembly::Matrix;
 use crate::element::{robin_edge, EDGES, NODES};
 use crate::error::{Error, Result};
@@ -363,52 +364,55 @@ pub fn apply_dirichlet(
     for (&i, &v) in nodes.iter().zip(values) {
         g[i as usize] = v;
     }
-    let indptr: Vec<u32> = a.indptr().raw_storage().to_vec();
-    let indices: Vec<u32> = a.indices().to_vec();
+    let (ap, ai, ax) = (a.indptr().into_raw_storage(), a.indices(), a.data());
     let saved = DirichletRows {
         rows: nodes
             .iter()
             .map(|&i| {
-                let (s, e) = (indptr[i as usize] as usize, indptr[i as usize + 1] as usize);
-                (i, (s..e).map(|k| (indices[k], a.data()[k])).collect())
+                let (s, e) = (ap[i as usize] as usize, ap[i as usize + 1] as usize);
+                (i, (s..e).map(|k| (ai[k], ax[k])).collect())
             })
             .collect(),
     };
-    let values_mut = a.data_mut();
-    // Split the value array by rows so each row is updated by one thread.
-    let mut rows: Vec<&mut [f64]> = Vec::with_capacity(n);
-    let mut rest = values_mut;
-    for i in 0..n {
-        let len = (indptr[i + 1] - indptr[i]) as usize;
-        let (row, tail) = rest.split_at_mut(len);
-        rows.push(row);
-        rest = tail;
-    }
-    rows.par_iter_mut()
-        .zip(b.par_iter_mut())
+    // The matrix taken apart, so that rows can be updated in place, blocks of rows in
+    // parallel, without copying its pattern.
+    let shape = a.shape();
+    let (indptr, indices, mut data) = std::mem::replace(a, Matrix::zero(shape)).into_raw_storage();
+    const ROWS: usize = 4096;
+    let lengths = (0..n.div_ceil(ROWS))
+        .map(|blk| (indptr[((blk + 1) * ROWS).min(n)] - indptr[blk * ROWS]) as usize);
+    split_lengths(&mut data, lengths)
+        .into_par_iter()
+        .zip(b.par_chunks_mut(ROWS))
         .enumerate()
-        .for_each(|(i, (row, bi))| {
-            let cols = &indices[indptr[i] as usize..indptr[i + 1] as usize];
-            if !g[i].is_nan() {
-                let mut diag = 0.0;
-                for (v, &c) in row.iter_mut().zip(cols) {
-                    if c as usize == i {
-                        diag = *v;
-                    } else {
-                        *v = 0.0;
+        .for_each(|(blk, (block_values, block_b))| {
+            let offset = indptr[blk * ROWS] as usize;
+            for (k, bi) in block_b.iter_mut().enumerate() {
+                let i = blk * ROWS + k;
+                let (s, e) = (indptr[i] as usize, indptr[i + 1] as usize);
+                let (cols, row) = (&indices[s..e], &mut block_values[s - offset..e - offset]);
+                if !g[i].is_nan() {
+                    let mut diag = 0.0;
+                    for (v, &c) in row.iter_mut().zip(cols) {
+                        if c as usize == i {
+                            diag = *v;
+                        } else {
+                            *v = 0.0;
+                        }
                     }
-                }
-                *bi = diag * g[i];
-            } else {
-                for (v, &c) in row.iter_mut().zip(cols) {
-                    let gc = g[c as usize];
-                    if !gc.is_nan() {
-                        *bi -= *v * gc;
-                        *v = 0.0;
+                    *bi = diag * g[i];
+                } else {
+                    for (v, &c) in row.iter_mut().zip(cols) {
+                        let gc = g[c as usize];
+                        if !gc.is_nan() {
+                            *bi -= *v * gc;
+                            *v = 0.0;
+                        }
                     }
                 }
             }
         });
+    *a = Matrix::new(shape, indptr, indices, data);
     saved
 }
 

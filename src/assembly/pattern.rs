@@ -35,7 +35,10 @@ pub struct CsrPattern {
 const ROWS_PER_TASK: usize = 4096;
 
 /// Splits `out` into consecutive pieces of the given lengths.
-fn split_lengths<T>(mut out: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+pub(crate) fn split_lengths<T>(
+    mut out: &mut [T],
+    lengths: impl Iterator<Item = usize>,
+) -> Vec<&mut [T]> {
     let mut pieces = Vec::new();
     for len in lengths {
         let (head, tail) = out.split_at_mut(len);
