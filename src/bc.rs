@@ -615,13 +615,15 @@ pub fn essential_nodes(
 
 impl DirichletRows {
     /// The flux entering the domain through each Dirichlet node: `(K u − f)ᵢ` with the
-    /// original row of K and `f` the natural load on that row (what elimination removed).
+    /// original row of K and `f` the natural load on that row (what elimination removed),
+    /// given node by node in the order the nodes were eliminated.
     pub fn reactions(&self, u: &[f64], load: &[f64]) -> Vec<(u32, f64)> {
         self.rows
             .iter()
-            .map(|(i, row)| {
+            .zip(load)
+            .map(|((i, row), f)| {
                 let ku: f64 = row.iter().map(|&(j, v)| v * u[j as usize]).sum();
-                (*i, ku - load[*i as usize])
+                (*i, ku - f)
             })
             .collect()
     }

@@ -334,7 +334,7 @@ pub fn solve_dirichlet(
 
 /// What the `bc` stage keeps to compute the boundary fluxes once u is known.
 struct Imposed {
-    /// The natural load: the right-hand side before elimination.
+    /// The natural load on the eliminated rows: the right-hand side there before elimination.
     load: Vec<f64>,
     /// The eliminated rows.
     dirichlet: bc::DirichletRows,
@@ -363,10 +363,10 @@ fn apply_conditions(
             );
         }
     }
-    let load = sys.rhs.clone();
     let essential = bc::essential_nodes(mesh, applied, source)?;
     let nodes: Vec<u32> = essential.iter().map(|e| e.0).collect();
     let values: Vec<f64> = essential.iter().map(|e| e.1).collect();
+    let load = nodes.iter().map(|&i| sys.rhs[i as usize]).collect();
     let dirichlet = bc::apply_dirichlet(&mut sys.matrix, &mut sys.rhs, &nodes, &values);
     Ok(Imposed {
         load,
@@ -626,6 +626,7 @@ pub fn run_cancellable(
         .solver
         .build(&sys.matrix)
         .map_err(|e| e.in_mesh(&mesh.source))?;
+    crate::solver::release_freed_memory();
     progress(Progress::Stage("iterate"))?;
     let iterate = Instant::now();
     let mut u = vec![0.0; prepared.nodes()];

@@ -37,10 +37,40 @@ pub struct CgOutcome {
     pub relative_residual: f64,
 }
 
-/// r = b − A x; returns ‖r‖.
-fn residual(a: &Matrix, b: &[f64], x: &[f64], r: &mut [f64]) -> f64 {
+/// The right-hand side CG works with, `b / scale`, formed entry by entry where it is read
+/// instead of stored as a scaled copy.
+#[derive(Clone, Copy)]
+struct Scaled<'a> {
+    b: &'a [f64],
+    scale: f64,
+}
+
+impl Scaled<'_> {
+    fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    /// ‖b / scale‖₂, deterministic.
+    fn norm(&self) -> f64 {
+        sum_blocks(self.b.par_chunks(BLOCK).map(|c| {
+            c.iter()
+                .map(|v| {
+                    let w = v / self.scale;
+                    w * w
+                })
+                .sum::<f64>()
+        }))
+        .sqrt()
+    }
+}
+
+/// r = b / scale − A x; returns ‖r‖.
+fn residual(a: &Matrix, b: Scaled, x: &[f64], r: &mut [f64]) -> f64 {
     spmv(a, x, r);
-    r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
+    let scale = b.scale;
+    r.par_iter_mut()
+        .zip(b.b)
+        .for_each(|(r, b)| *r = b / scale - *r);
     norm(r)
 }
 
@@ -68,12 +98,8 @@ pub fn cg(
             relative_residual: f64::NAN,
         };
     }
-    if scale == 1.0 {
-        return cg_scaled(a, b, x, pc, opts, progress);
-    }
-    let b_scaled: Vec<f64> = b.par_iter().map(|v| v / scale).collect();
     x.par_iter_mut().for_each(|v| *v /= scale);
-    let mut outcome = cg_scaled(a, &b_scaled, x, pc, opts, progress);
+    let mut outcome = cg_scaled(a, Scaled { b, scale }, x, pc, opts, progress);
     x.par_iter_mut().for_each(|v| *v *= scale);
     if x.iter().any(|v| !v.is_finite()) {
         outcome.converged = false;
@@ -84,14 +110,14 @@ pub fn cg(
 /// CG on a system whose right-hand side has entries of order 1 at most.
 fn cg_scaled(
     a: &Matrix,
-    b: &[f64],
+    b: Scaled,
     x: &mut [f64],
     pc: &dyn Preconditioner,
     opts: CgOptions,
     progress: &mut dyn FnMut(usize, f64) -> ControlFlow<()>,
 ) -> CgOutcome {
     let n = b.len();
-    let b_norm = norm(b);
+    let b_norm = b.norm();
     let target = opts.rtol * b_norm;
     let mut r = vec![0.0; n];
     let mut z = vec![0.0; n];

@@ -36,3 +36,15 @@ pub trait Preconditioner: Sync {
     /// A short name for reports ("jacobi", "amg").
     fn name(&self) -> &'static str;
 }
+
+/// Hands memory freed so far back to the system: glibc keeps freed blocks below its mmap
+/// threshold (which grows up to 32 MB as large blocks are freed) in its heaps, where they
+/// would count in the peak for nothing. Called between the AMG levels and before CG, where
+/// the peak is (docs/benchmarks.md); it costs a walk over the heaps.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heaps, under their locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -130,6 +130,12 @@ pub struct ChebyshevWork {
 }
 
 impl ChebyshevWork {
+    /// A vector of the level's size that is free outside [`Chebyshev::smooth`]: the V-cycle
+    /// keeps its residual and its correction there.
+    pub fn scratch(&mut self) -> &mut [f64] {
+        &mut self.ad
+    }
+
     /// Scratch for `n` unknowns.
     pub fn new(n: usize) -> Self {
         ChebyshevWork {

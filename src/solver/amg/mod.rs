@@ -162,8 +162,6 @@ struct Level<'a> {
 
 /// Vectors of one level's V-cycle, allocated once.
 struct LevelWork {
-    /// Residual on this level, then the prolongated correction.
-    r: Vec<f64>,
     /// Restricted residual (the coarse right-hand side) and the coarse correction.
     rc: Vec<f64>,
     xc: Vec<f64>,
@@ -266,13 +264,25 @@ impl<'a> Amg<'a> {
                 coarse.nnz(),
                 laps,
             );
+            // The finest level's operator is borrowed as it is for now: its f32 copy is made
+            // once the hierarchy is built, so that it is not alive beside the next levels'
+            // set-up temporaries (it is the largest array the hierarchy owns).
+            let storage = if levels.is_empty() {
+                Storage::F64
+            } else {
+                opts.storage
+            };
             levels.push(Level {
-                a: Operator::from_cow(current, opts.storage),
+                a: Operator::from_cow(current, storage),
                 smoother,
                 p: Operator::owned(p, opts.storage),
                 pt: Operator::owned(pt, opts.storage),
             });
             current = Cow::Owned(coarse);
+            crate::solver::release_freed_memory();
+        }
+        if let Some(finest) = levels.first_mut() {
+            finest.a = Operator::borrowed(a, opts.storage);
         }
         let coarsest = if current.rows() <= MAX_DENSE_COARSE {
             Coarsest::Dense(Cholesky::new(&current).ok_or_else(|| Error::Singular {
@@ -295,7 +305,6 @@ impl<'a> Amg<'a> {
         let work = levels
             .iter()
             .map(|l| LevelWork {
-                r: vec![0.0; l.a.rows()],
                 rc: vec![0.0; l.pt.rows()],
                 xc: vec![0.0; l.pt.rows()],
                 smoother: ChebyshevWork::new(l.a.rows()),
@@ -336,12 +345,16 @@ impl<'a> Amg<'a> {
         let (here, below) = work.split_at_mut(1);
         let w = &mut here[0];
         level.smoother.smooth(&level.a, b, x, true, &mut w.smoother);
-        level.a.apply(x, &mut w.r);
-        w.r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
-        level.pt.apply(&w.r, &mut w.rc);
+        // The residual, then the prolongated correction, in the smoother's scratch: it is
+        // free between the two smoothings.
+        let r = w.smoother.scratch();
+        level.a.apply(x, r);
+        r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
+        level.pt.apply(r, &mut w.rc);
         self.vcycle(l + 1, &w.rc, &mut w.xc, below);
-        level.p.apply(&w.xc, &mut w.r);
-        x.par_iter_mut().zip(&w.r).for_each(|(x, c)| *x += c);
+        let r = w.smoother.scratch();
+        level.p.apply(&w.xc, r);
+        x.par_iter_mut().zip(&*r).for_each(|(x, c)| *x += c);
         level
             .smoother
             .smooth(&level.a, b, x, false, &mut w.smoother);
