@@ -279,7 +279,6 @@ impl<'a> Amg<'a> {
                 pt: Operator::owned(pt, opts.storage),
             });
             current = Cow::Owned(coarse);
-            crate::solver::release_freed_memory();
         }
         if let Some(finest) = levels.first_mut() {
             finest.a = Operator::borrowed(a, opts.storage);
