@@ -377,7 +377,7 @@ pub fn apply_dirichlet(
     // The matrix taken apart, so that rows can be updated in place, blocks of rows in
     // parallel, without copying its pattern.
     let shape = a.shape();
-    let (indptr, indices, mut data) = std::mem::replace(a, Matrix::zero(shape)).into_raw_storage();
+    let (indptr, indices, mut data) = std::mem::replace(a, Matrix::zero((0, 0))).into_raw_storage();
     const ROWS: usize = 4096;
     let lengths = (0..n.div_ceil(ROWS))
         .map(|blk| (indptr[((blk + 1) * ROWS).min(n)] - indptr[blk * ROWS]) as usize);
