@@ -26,7 +26,7 @@
 //! Chebyshev polynomial as post-smoothing. The smoother is a fixed polynomial in D⁻¹A and the
 //! restriction is the transpose of the prolongation, so M⁻¹ is symmetric positive definite: a
 //! valid CG preconditioner. Each smoothing step is one pass over the rows that forms (A d)ᵢ
-//! and updates row i's x, residual and next d with it (see [`chebyshev`]); the pre-smoothing's
+//! and updates row i's x, residual and next d with it (see [`Chebyshev`]); the pre-smoothing's
 //! last step leaves the residual that Pᵀ restricts, and P's correction is added into x as it
 //! is formed. The V-cycle's matrices are stored with f32 values by default ([`Storage`]): a
 //! third less memory traffic per SpMV, the same iteration counts.
