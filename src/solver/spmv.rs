@@ -63,24 +63,30 @@ where
 
     /// y = A x, rows in parallel.
     pub fn apply(&self, x: &[f64], y: &mut [f64]) {
+        // The closure owns a copy of the three slices: borrowed through `self`, their
+        // pointers were loaded again for every row.
+        let a = *self;
         y.par_chunks_mut(ROWS_PER_TASK)
             .enumerate()
-            .for_each(|(c, ys)| {
+            .for_each(move |(c, ys)| {
                 let first = c * ROWS_PER_TASK;
                 for (r, yi) in ys.iter_mut().enumerate() {
-                    *yi = self.row_dot(first + r, x);
+                    *yi = a.row_dot(first + r, x);
                 }
             });
     }
 
     /// y += A x, rows in parallel.
     pub fn apply_add(&self, x: &[f64], y: &mut [f64]) {
+        // The closure owns a copy of the three slices: borrowed through `self`, their
+        // pointers were loaded again for every row.
+        let a = *self;
         y.par_chunks_mut(ROWS_PER_TASK)
             .enumerate()
-            .for_each(|(c, ys)| {
+            .for_each(move |(c, ys)| {
                 let first = c * ROWS_PER_TASK;
                 for (r, yi) in ys.iter_mut().enumerate() {
-                    *yi += self.row_dot(first + r, x);
+                    *yi += a.row_dot(first + r, x);
                 }
             });
     }
