@@ -25,11 +25,9 @@
 //! restriction of the residual with Pᵀ, the coarse correction, prolongation with P, and the same
 //! Chebyshev polynomial as post-smoothing. The smoother is a fixed polynomial in D⁻¹A and the
 //! restriction is the transpose of the prolongation, so M⁻¹ is symmetric positive definite: a
-//! valid CG preconditioner. Each smoothing step is one pass over the rows that forms (A d)ᵢ
-//! and updates row i's x, residual and next d with it (see [`Chebyshev`]); the pre-smoothing's
-//! last step leaves the residual that Pᵀ restricts, and P's correction is added into x as it
-//! is formed. The V-cycle's matrices are stored with f32 values by default ([`Storage`]): a
-//! third less memory traffic per SpMV, the same iteration counts.
+//! valid CG preconditioner. Every operation is a parallel SpMV or a vector update. The
+//! V-cycle's matrices are stored with f32 values by default ([`Storage`]): a third less
+//! memory traffic per SpMV, the same iteration counts.
 //!
 //! Classical Ruge-Stüben AMG does badly on Quad-8 matrices (positive off-diagonals, no
 //! M-matrix); smoothed aggregation does not rely on their sign. The symmetric measure alone
@@ -50,6 +48,8 @@ pub mod strength;
 
 use std::borrow::Cow;
 use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 use super::spgemm::{galerkin, spgemm};
 use super::spmv::LinearOperator;
@@ -75,7 +75,7 @@ enum Coarsest {
     /// Dense Cholesky: exact.
     Dense(Cholesky),
     /// A Chebyshev polynomial in D⁻¹A from zero: approximate, when coarsening stalled.
-    Smoother(Operator<'static>, Chebyshev, Mutex<ChebyshevWork>),
+    Smoother(Matrix, Chebyshev, Mutex<ChebyshevWork>),
 }
 
 /// Where a level's setup time goes, for the debug log.
@@ -299,11 +299,7 @@ impl<'a> Amg<'a> {
             );
             let smoother = Chebyshev::new(&current, COARSE_SMOOTHER_DEGREE);
             let work = Mutex::new(ChebyshevWork::new(current.rows()));
-            Coarsest::Smoother(
-                Operator::owned(current.into_owned(), Storage::F64),
-                smoother,
-                work,
-            )
+            Coarsest::Smoother(current.into_owned(), smoother, work)
         };
         let work = levels
             .iter()
@@ -339,7 +335,7 @@ impl<'a> Amg<'a> {
                 Coarsest::Dense(cholesky) => cholesky.solve(b, x),
                 Coarsest::Smoother(a, smoother, work) => {
                     let mut work = work.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    smoother.smooth_from_zero(a, b, x, &mut work);
+                    smoother.smooth(a, b, x, true, &mut work);
                 }
             }
             return;
@@ -347,11 +343,20 @@ impl<'a> Amg<'a> {
         let level = &self.levels[l];
         let (here, below) = work.split_at_mut(1);
         let w = &mut here[0];
-        level.smoother.pre_smooth(&level.a, b, x, &mut w.smoother);
-        level.pt.apply(w.smoother.residual(), &mut w.rc);
+        level.smoother.smooth(&level.a, b, x, true, &mut w.smoother);
+        // The residual, then the prolongated correction, in the smoother's scratch: it is
+        // free between the two smoothings.
+        let r = w.smoother.scratch();
+        level.a.apply(x, r);
+        r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
+        level.pt.apply(r, &mut w.rc);
         self.vcycle(l + 1, &w.rc, &mut w.xc, below);
-        level.p.apply_add(&w.xc, x);
-        level.smoother.post_smooth(&level.a, b, x, &mut w.smoother);
+        let r = w.smoother.scratch();
+        level.p.apply(&w.xc, r);
+        x.par_iter_mut().zip(&*r).for_each(|(x, c)| *x += c);
+        level
+            .smoother
+            .smooth(&level.a, b, x, false, &mut w.smoother);
     }
 }
 

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use crate::assembly::Matrix;
-use crate::solver::spmv::{CsrRef, LinearOperator};
+use crate::solver::spmv::{spmv_csr, LinearOperator};
 
 /// How the V-cycle's matrices are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,35 +79,11 @@ impl<'a> Operator<'a> {
     }
 }
 
-/// An operator's arrays with their value type: what the fused V-cycle passes are generic over.
-pub enum View<'a> {
-    F64(CsrRef<'a, f64>),
-    F32(CsrRef<'a, f32>),
-}
-
-impl Operator<'_> {
-    pub fn view(&self) -> View<'_> {
-        let (ptr, idx) = (&self.indptr[..], &self.indices[..]);
-        match &self.values {
-            Values::F64(val) => View::F64(CsrRef { ptr, idx, val }),
-            Values::F32(val) => View::F32(CsrRef { ptr, idx, val }),
-        }
-    }
-
-    /// y += A x.
-    pub fn apply_add(&self, x: &[f64], y: &mut [f64]) {
-        match self.view() {
-            View::F64(a) => a.apply_add(x, y),
-            View::F32(a) => a.apply_add(x, y),
-        }
-    }
-}
-
 impl LinearOperator for Operator<'_> {
     fn apply(&self, x: &[f64], y: &mut [f64]) {
-        match self.view() {
-            View::F64(a) => a.apply(x, y),
-            View::F32(a) => a.apply(x, y),
+        match &self.values {
+            Values::F64(v) => spmv_csr(&self.indptr, &self.indices, v, x, y),
+            Values::F32(v) => spmv_csr(&self.indptr, &self.indices, v, x, y),
         }
     }
 }
