@@ -1,11 +1,8 @@
 //! Strength of connection, standard aggregation, the tentative prolongator and its smoothing.
 
-use std::ops::Range;
-
 use rayon::prelude::*;
 
 use super::strength::Graph;
-use crate::assembly::pattern::split_lengths;
 use crate::assembly::Matrix;
 
 const NONE: u32 = u32::MAX;
@@ -131,70 +128,49 @@ const ROWS_PER_TASK: usize = 1024;
 /// off-diagonal entry added to the diagonal, so that row sums (and with them the constants of
 /// the near-null space) are kept: `A_F 1 = A 1`. Where lumping would leave a diagonal entry
 /// that is not positive, the row keeps its own diagonal.
-///
-/// Row i of A_F holds the graph's row i and the diagonal, so its length is known before any
-/// value is: the arrays are allocated once and filled rows in parallel, each row by one merge
-/// of its sorted row of A with its sorted strong neighbours.
 pub fn filtered(a: &Matrix, strength: &Graph) -> Matrix {
     let n = a.rows();
     let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
     let ap = ap.raw_storage();
-    let has_diagonal = |i: usize| {
-        ai[ap[i] as usize..ap[i + 1] as usize]
-            .binary_search(&(i as u32))
-            .is_ok()
-    };
-    let row_len: Vec<u32> = (0..n)
+    let blocks: Vec<(Vec<u32>, Vec<u32>, Vec<f64>)> = (0..n.div_ceil(ROWS_PER_TASK))
         .into_par_iter()
-        .map(|i| (strength.neighbours(i).len() + usize::from(has_diagonal(i))) as u32)
-        .collect();
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0u32);
-    for len in &row_len {
-        indptr.push(indptr[indptr.len() - 1] + len);
-    }
-    let nnz = indptr[n] as usize;
-    let (mut indices, mut data) = (vec![0u32; nnz], vec![0.0f64; nnz]);
-    let tasks: Vec<Range<usize>> = (0..n.div_ceil(ROWS_PER_TASK))
-        .map(|t| t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n))
-        .collect();
-    let task_len = |rows: &Range<usize>| (indptr[rows.end] - indptr[rows.start]) as usize;
-    let cols_runs = split_lengths(&mut indices, tasks.iter().map(task_len));
-    let vals_runs = split_lengths(&mut data, tasks.iter().map(task_len));
-    tasks
-        .par_iter()
-        .zip(cols_runs)
-        .zip(vals_runs)
-        .for_each(|((rows, cols), vals)| {
-            let mut out = 0;
-            for i in rows.clone() {
+        .map(|t| {
+            let (mut len, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+            for i in t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n) {
+                let start = cols.len();
                 let strong = strength.neighbours(i);
-                let (mut next_strong, mut weak, mut diagonal) = (0, 0.0, None);
+                let (mut weak, mut diagonal) = (0.0, None);
                 for k in ap[i] as usize..ap[i + 1] as usize {
                     let j = ai[k];
-                    while next_strong < strong.len() && strong[next_strong] < j {
-                        next_strong += 1;
-                    }
                     if j as usize == i {
-                        diagonal = Some(out);
-                    } else if strong.get(next_strong) != Some(&j) {
+                        diagonal = Some(cols.len());
+                    } else if strong.binary_search(&j).is_err() {
                         weak += ax[k];
                         continue;
                     }
-                    cols[out] = j;
-                    vals[out] = ax[k];
-                    out += 1;
+                    cols.push(j);
+                    vals.push(ax[k]);
                 }
                 if let Some(d) = diagonal {
                     if vals[d] + weak > 0.0 {
                         vals[d] += weak;
                     }
                 }
+                len.push((cols.len() - start) as u32);
             }
-            // The graph's rows lie inside A's (it is built from A's entries): every slot
-            // counted was filled.
-            debug_assert_eq!(out, cols.len());
-        });
+            (len, cols, vals)
+        })
+        .collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0u32);
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    for (len, cols, vals) in blocks {
+        for l in len {
+            indptr.push(indptr[indptr.len() - 1] + l);
+        }
+        indices.extend_from_slice(&cols);
+        data.extend_from_slice(&vals);
+    }
     Matrix::new((n, n), indptr, indices, data)
 }
 

@@ -22,11 +22,9 @@
 //! taking the union of both directions.
 
 use std::cell::RefCell;
-use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::assembly::pattern::split_lengths;
 use crate::assembly::Matrix;
 
 /// The strength graph: neighbours of row i are `cols[ptr[i]..ptr[i + 1]]`, sorted.
@@ -40,55 +38,89 @@ impl Graph {
         &self.cols[self.ptr[i]..self.ptr[i + 1]]
     }
 
-    /// The off-diagonal entries (i, j) of `a` for which `keep(i, k, j)` holds, k being the
-    /// entry's index in `a`'s arrays; rows in parallel, `rows_per_task` at a time.
-    fn from_entries(
-        a: &Matrix,
-        rows_per_task: usize,
-        keep: impl Fn(usize, usize, usize) -> bool + Sync,
-    ) -> Graph {
-        let n = a.rows();
-        let (ap, ai) = (a.indptr(), a.indices());
-        let ap = ap.raw_storage();
-        let blocks: Vec<(Vec<usize>, Vec<u32>)> = (0..n.div_ceil(rows_per_task))
-            .into_par_iter()
-            .map(|t| {
-                let rows = t * rows_per_task..((t + 1) * rows_per_task).min(n);
-                let (mut len, mut cols) = (Vec::with_capacity(rows.len()), Vec::new());
-                for i in rows {
-                    let before = cols.len();
-                    let first = ap[i] as usize;
-                    for (k, &j) in ai[first..ap[i + 1] as usize].iter().enumerate() {
-                        if j as usize != i && keep(i, first + k, j as usize) {
-                            cols.push(j);
-                        }
-                    }
-                    len.push(cols.len() - before);
-                }
-                (len, cols)
-            })
-            .collect();
-        let mut ptr = Vec::with_capacity(n + 1);
+    fn from_rows(rows: Vec<Vec<u32>>) -> Graph {
+        let mut ptr = Vec::with_capacity(rows.len() + 1);
         ptr.push(0);
-        let mut cols = Vec::with_capacity(blocks.iter().map(|b| b.1.len()).sum());
-        for (len, block_cols) in blocks {
-            for l in len {
-                ptr.push(ptr[ptr.len() - 1] + l);
-            }
-            cols.extend_from_slice(&block_cols);
+        let mut cols = Vec::with_capacity(rows.iter().map(Vec::len).sum());
+        for r in rows {
+            cols.extend_from_slice(&r);
+            ptr.push(cols.len());
         }
         Graph { ptr, cols }
+    }
+
+    /// The union of the graph and its transpose.
+    fn symmetrised(&self) -> Graph {
+        let n = self.ptr.len() - 1;
+        let mut count = vec![0usize; n];
+        for &j in &self.cols {
+            count[j as usize] += 1;
+        }
+        let mut tptr = vec![0usize; n + 1];
+        for i in 0..n {
+            tptr[i + 1] = tptr[i] + count[i];
+        }
+        let mut tcols = vec![0u32; self.cols.len()];
+        let mut next = tptr.clone();
+        for i in 0..n {
+            for &j in self.neighbours(i) {
+                tcols[next[j as usize]] = i as u32;
+                next[j as usize] += 1;
+            }
+        }
+        let rows = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                // Both lists are sorted: merge them.
+                let (a, b) = (self.neighbours(i), &tcols[tptr[i]..tptr[i + 1]]);
+                let mut row = Vec::with_capacity(a.len() + b.len());
+                let (mut p, mut q) = (0, 0);
+                while p < a.len() || q < b.len() {
+                    let next = match (a.get(p), b.get(q)) {
+                        (Some(&x), Some(&y)) if x == y => {
+                            p += 1;
+                            q += 1;
+                            x
+                        }
+                        (Some(&x), Some(&y)) if x < y => {
+                            p += 1;
+                            x
+                        }
+                        (Some(&x), None) => {
+                            p += 1;
+                            x
+                        }
+                        (_, Some(&y)) => {
+                            q += 1;
+                            y
+                        }
+                        (None, None) => unreachable!(),
+                    };
+                    row.push(next);
+                }
+                row
+            })
+            .collect();
+        Graph::from_rows(rows)
     }
 }
 
 /// The symmetric measure with threshold θ (explicit zeros ignored).
 pub fn symmetric(a: &Matrix, theta: f64) -> Graph {
     let diag = a.diag().to_dense();
-    let values = a.data();
-    Graph::from_entries(a, ROWS_PER_TASK, |i, k, j| {
-        let v = values[k];
-        v != 0.0 && v.abs() >= theta * (diag[i] * diag[j]).abs().sqrt()
-    })
+    let rows: Vec<Vec<u32>> = (0..a.rows())
+        .into_par_iter()
+        .map(|i| {
+            let row = a.outer_view(i).expect("row in range");
+            row.iter()
+                .filter(|&(j, &v)| {
+                    j != i && v != 0.0 && v.abs() >= theta * (diag[i] * diag[j]).abs().sqrt()
+                })
+                .map(|(j, _)| j as u32)
+                .collect()
+        })
+        .collect();
+    Graph::from_rows(rows)
 }
 
 /// Ratios below this are no approximation at all: the connection is weak.
@@ -109,63 +141,49 @@ thread_local! {
 /// The evolution measure with drop tolerance ε, for the near-null space `b` of this level and
 /// ρ = ρ(D⁻¹A).
 pub fn evolution(a: &Matrix, b: &[f64], inv_diag: &[f64], rho: f64, epsilon: f64) -> Graph {
-    evolution_in_tasks(a, (b, inv_diag, rho, epsilon), ROWS_PER_TASK)
-}
-
-/// [`evolution`], `rows_per_task` rows per parallel task.
-///
-/// Each row flags its strong entries in an array beside A's values; the graph is then the
-/// union of an entry's flag and its transposed entry's (found by bisection in row j: A's
-/// pattern is symmetric). Both passes run rows in parallel and allocate nothing per row.
-fn evolution_in_tasks(
-    a: &Matrix,
-    (b, inv_diag, rho, epsilon): (&[f64], &[f64], f64, f64),
-    rows_per_task: usize,
-) -> Graph {
     let n = a.rows();
     let omega = 1.0 / rho;
     let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
     let ap = ap.raw_storage();
-    let mut strong = vec![false; a.nnz()];
-    // Each task's rows own a contiguous run of the flags.
-    let tasks: Vec<Range<usize>> = (0..n.div_ceil(rows_per_task))
-        .map(|t| t * rows_per_task..((t + 1) * rows_per_task).min(n))
-        .collect();
-    let runs = split_lengths(
-        &mut strong,
-        tasks
-            .iter()
-            .map(|rows| (ap[rows.end] - ap[rows.start]) as usize),
-    );
-    tasks.into_par_iter().zip(runs).for_each(|(rows, flags)| {
-        let first = ap[rows.start] as usize;
-        POSITION.with_borrow_mut(|position| {
-            position.resize(n, 0);
-            let (mut g, mut distance) = (Vec::new(), Vec::new());
-            for i in rows {
-                let (s, e) = (ap[i] as usize, ap[i + 1] as usize);
-                evolution_row(
-                    i,
-                    (&ai[s..e], &ax[s..e]),
-                    (ap, ai, ax),
-                    (b, inv_diag, omega, epsilon),
-                    position,
-                    (&mut g, &mut distance),
-                    &mut flags[s - first..e - first],
-                );
-            }
+    let blocks: Vec<(Vec<usize>, Vec<u32>)> = (0..n.div_ceil(ROWS_PER_TASK))
+        .into_par_iter()
+        .map(|t| {
+            POSITION.with_borrow_mut(|position| {
+                position.resize(n, 0);
+                let rows = t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n);
+                let (mut len, mut strong) = (Vec::with_capacity(rows.len()), Vec::new());
+                let (mut g, mut distance) = (Vec::new(), Vec::new());
+                for i in rows {
+                    let before = strong.len();
+                    let (s, e) = (ap[i] as usize, ap[i + 1] as usize);
+                    evolution_row(
+                        i,
+                        (&ai[s..e], &ax[s..e]),
+                        (ap, ai, ax),
+                        (b, inv_diag, omega, epsilon),
+                        position,
+                        (&mut g, &mut distance),
+                        &mut strong,
+                    );
+                    len.push(strong.len() - before);
+                }
+                (len, strong)
+            })
         })
-    });
-    let transposed = |i: usize, j: usize| {
-        let (s, e) = (ap[j] as usize, ap[j + 1] as usize);
-        ai[s..e]
-            .binary_search(&(i as u32))
-            .is_ok_and(|pos| strong[s + pos])
-    };
-    Graph::from_entries(a, rows_per_task, |i, k, j| strong[k] || transposed(i, j))
+        .collect();
+    let mut ptr = Vec::with_capacity(n + 1);
+    ptr.push(0);
+    let mut cols = Vec::new();
+    for (len, strong) in blocks {
+        for l in len {
+            ptr.push(ptr[ptr.len() - 1] + l);
+        }
+        cols.extend_from_slice(&strong);
+    }
+    Graph { ptr, cols }.symmetrised()
 }
 
-/// Flags row i's strong entries by the evolution measure (`strong` is the row's run of flags).
+/// The strong neighbours of row i by the evolution measure, appended to `strong`.
 #[allow(clippy::too_many_arguments)]
 fn evolution_row(
     i: usize,
@@ -174,21 +192,22 @@ fn evolution_row(
     (b, inv_diag, omega, epsilon): (&[f64], &[f64], f64, f64),
     position: &mut [u32],
     (g, distance): (&mut Vec<f64>, &mut Vec<f64>),
-    strong: &mut [bool],
+    strong: &mut Vec<u32>,
 ) {
     for (pos, &j) in cols.iter().enumerate() {
         position[j as usize] = pos as u32 + 1;
     }
-    // g = row i of A D⁻¹ A, on the pattern of row i of A, in g[1..]. Columns outside that
-    // pattern add into g[0], which is never read: no branch in the inner loop, whose
-    // outcome (about half the columns of row k lie in row i) no predictor could guess.
+    // g = row i of A D⁻¹ A, on the pattern of row i of A.
     g.clear();
-    g.resize(cols.len() + 1, 0.0);
+    g.resize(cols.len(), 0.0);
     for (&k, &aik) in cols.iter().zip(vals) {
         let w = aik * inv_diag[k as usize];
         let (ks, ke) = (ap[k as usize] as usize, ap[k as usize + 1] as usize);
         for (&j, &akj) in ai[ks..ke].iter().zip(&ax[ks..ke]) {
-            g[position[j as usize] as usize] += w * akj;
+            let pos = position[j as usize];
+            if pos != 0 {
+                g[pos as usize - 1] += w * akj;
+            }
         }
     }
     for &j in cols {
@@ -198,7 +217,7 @@ fn evolution_row(
     let z = |pos: usize| {
         let j = cols[pos] as usize;
         let delta = if j == i { 1.0 } else { 0.0 };
-        delta + inv_diag[j] * (omega * omega * g[pos + 1] - 2.0 * omega * vals[pos])
+        delta + inv_diag[j] * (omega * omega * g[pos] - 2.0 * omega * vals[pos])
     };
     let Ok(diag_pos) = cols.binary_search(&(i as u32)) else {
         return;
@@ -223,9 +242,12 @@ fn evolution_row(
         }
     }));
     let nearest = distance.iter().fold(f64::INFINITY, |m, &d| m.min(d));
-    for (flag, &d) in strong.iter_mut().zip(distance.iter()) {
-        *flag = d.is_finite() && d <= epsilon * nearest;
-    }
+    strong.extend(
+        cols.iter()
+            .zip(distance.iter())
+            .filter(|(_, &d)| d.is_finite() && d <= epsilon * nearest)
+            .map(|(&j, _)| j),
+    );
 }
 
 #[cfg(test)]
@@ -332,10 +354,8 @@ mod tests {
         let b: Vec<f64> = (0..n).map(|i| 1.0 + 0.3 * (i as f64).sin()).collect();
         let inv_diag = crate::solver::inverse_diagonal(&a);
         for epsilon in [2.0, 4.0, 10.0] {
-            // Tasks of 7 rows: runs of flags and blocks of the graph that end mid-matrix.
-            let graph = evolution_in_tasks(&a, (&b, &inv_diag, 1.7, epsilon), 7);
+            let graph = evolution(&a, &b, &inv_diag, 1.7, epsilon);
             let expected = evolution_by_definition(&a, &b, 1.7, epsilon);
-            assert_eq!(evolution(&a, &b, &inv_diag, 1.7, epsilon).cols, graph.cols);
             let mut edges = 0;
             for (i, row) in expected.iter().enumerate() {
                 assert_eq!(graph.neighbours(i), &row[..], "row {i}, ε = {epsilon}");
