@@ -119,9 +119,11 @@ fn cg_scaled(
     let n = b.len();
     let b_norm = b.norm();
     let target = opts.rtol * b_norm;
+    // Four vectors besides x: A p is formed in z's storage, which is free from the update of
+    // p until the next M⁻¹ r.
     let mut r = vec![0.0; n];
     let mut z = vec![0.0; n];
-    let mut ap = vec![0.0; n];
+    let mut p = vec![0.0; n];
     let mut r_norm = residual(a, b, x, &mut r);
     let mut iterations = 0;
     'restart: loop {
@@ -129,11 +131,12 @@ fn cg_scaled(
             break;
         }
         pc.apply(&r, &mut z);
-        let mut p = z.clone();
+        p.copy_from_slice(&z);
         let mut rz = dot(&r, &z);
         while iterations < opts.max_iter {
-            spmv(a, &p, &mut ap);
-            let pap = dot(&p, &ap);
+            let ap = &mut z;
+            spmv(a, &p, ap);
+            let pap = dot(&p, ap);
             if pap.is_nan() || pap <= 0.0 {
                 // Breakdown: A is not positive definite along p (or p vanished).
                 break 'restart;
