@@ -24,8 +24,9 @@
 //! Apply (one V-cycle, `z = M⁻¹ r`), on every level: Chebyshev pre-smoothing from z = 0,
 //! restriction of the residual with Pᵀ, the coarse correction, prolongation with P, and the same
 //! Chebyshev polynomial as post-smoothing. The smoother is a fixed polynomial in D⁻¹A and the
-//! restriction is the transpose of the prolongation, so M⁻¹ is symmetric positive definite: a
-//! valid CG preconditioner. Every operation is a parallel SpMV or a vector update. The
+//! restriction is the transpose of the prolongation (P is stored once and restricts by blocks
+//! of its rows, see `transfer.rs`), so M⁻¹ is symmetric positive definite: a valid CG
+//! preconditioner. Every operation is a parallel pass over a matrix or a vector. The
 //! V-cycle's matrices are stored with f32 values by default ([`Storage`]): a third less
 //! memory traffic per SpMV, the same iteration counts.
 //!
@@ -45,6 +46,7 @@ mod chebyshev;
 mod dense;
 mod operator;
 pub mod strength;
+mod transfer;
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -61,6 +63,7 @@ pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
 use operator::Operator;
 pub use operator::Storage;
+use transfer::Transfer;
 
 /// The largest coarsest level that is factorised densely: n² doubles (32 MB) and n³/3 flops
 /// (a few seconds at most on one core).
@@ -149,15 +152,15 @@ impl Default for AmgOptions {
     }
 }
 
-/// One level of the hierarchy: its operator, its smoother, and the prolongation to it from
+/// One level of the hierarchy: its operator, its smoother, and the transfer between it and
 /// the next coarser level.
 struct Level<'a> {
     /// The level's operator: the caller's matrix on the fine level (its pattern borrowed, not
     /// copied), Galerkin products below.
     a: Operator<'a>,
     smoother: Chebyshev,
-    p: Operator<'static>,
-    pt: Operator<'static>,
+    /// P, stored once: it prolongs and, read by blocks of rows, restricts.
+    transfer: Transfer,
 }
 
 /// Vectors of one level's V-cycle, allocated once.
@@ -165,6 +168,8 @@ struct LevelWork {
     /// Restricted residual (the coarse right-hand side) and the coarse correction.
     rc: Vec<f64>,
     xc: Vec<f64>,
+    /// The restriction's partial sums.
+    partial: Vec<f64>,
     smoother: ChebyshevWork,
 }
 
@@ -239,6 +244,7 @@ impl<'a> Amg<'a> {
                 }
             };
             laps.lap("prolongator");
+            // Pᵀ only for the Galerkin product: the V-cycle restricts with P's rows.
             let pt: Matrix = p.transpose_view().to_csr();
             laps.lap("transpose");
             // On the finest level Pᵀ A would be the setup's largest temporary (about twice
@@ -251,6 +257,7 @@ impl<'a> Amg<'a> {
             } else {
                 spgemm(&spgemm(&pt, &current), &p)
             };
+            drop(pt);
             laps.lap("galerkin");
             total_nnz += coarse.nnz() as f64;
             sizes.push(coarse.rows());
@@ -275,8 +282,7 @@ impl<'a> Amg<'a> {
             levels.push(Level {
                 a: Operator::from_cow(current, storage),
                 smoother,
-                p: Operator::owned(p, opts.storage),
-                pt: Operator::owned(pt, opts.storage),
+                transfer: Transfer::new(p, opts.storage),
             });
             current = Cow::Owned(coarse);
         }
@@ -304,8 +310,9 @@ impl<'a> Amg<'a> {
         let work = levels
             .iter()
             .map(|l| LevelWork {
-                rc: vec![0.0; l.pt.rows()],
-                xc: vec![0.0; l.pt.rows()],
+                rc: vec![0.0; l.transfer.coarse()],
+                xc: vec![0.0; l.transfer.coarse()],
+                partial: vec![0.0; l.transfer.scratch_len()],
                 smoother: ChebyshevWork::new(l.a.rows()),
             })
             .collect();
@@ -349,10 +356,10 @@ impl<'a> Amg<'a> {
         let r = w.smoother.scratch();
         level.a.apply(x, r);
         r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
-        level.pt.apply(r, &mut w.rc);
+        level.transfer.restrict(r, &mut w.rc, &mut w.partial);
         self.vcycle(l + 1, &w.rc, &mut w.xc, below);
         let r = w.smoother.scratch();
-        level.p.apply(&w.xc, r);
+        level.transfer.prolong(&w.xc, r);
         x.par_iter_mut().zip(&*r).for_each(|(x, c)| *x += c);
         level
             .smoother

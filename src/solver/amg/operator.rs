@@ -4,10 +4,11 @@
 //! The V-cycle's cost is memory traffic: about eight bytes of value and four of column index
 //! per nonzero and SpMV. Storing the values in f32 moves a third fewer bytes. It changes the
 //! preconditioner, not the solution: CG still runs in f64 on the f64 matrix, and a rounded
-//! symmetric matrix is still symmetric (aᵢⱼ and aⱼᵢ round alike; the stored Pᵀ is the rounded
-//! P transposed), so the V-cycle stays symmetric positive definite.
+//! symmetric matrix is still symmetric (aᵢⱼ and aⱼᵢ round alike; the restriction reads the
+//! rounded P itself), so the V-cycle stays symmetric positive definite.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::assembly::Matrix;
 use crate::solver::spmv::{spmv_csr, LinearOperator};
@@ -76,6 +77,38 @@ impl<'a> Operator<'a> {
 
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// `out[slot(c)] += a_ic x_i` for every entry (i, c) of `rows`, row by row in stored
+    /// order: the rows' share of `Aᵀ x`, with the columns mapped by `slot`.
+    pub fn add_transposed_rows(
+        &self,
+        rows: Range<usize>,
+        x: &[f64],
+        slot: impl Fn(u32) -> usize,
+        out: &mut [f64],
+    ) {
+        match &self.values {
+            Values::F64(v) => add_transposed(&self.indptr, &self.indices, v, rows, x, slot, out),
+            Values::F32(v) => add_transposed(&self.indptr, &self.indices, v, rows, x, slot, out),
+        }
+    }
+}
+
+fn add_transposed<V: Copy + Into<f64>>(
+    indptr: &[u32],
+    indices: &[u32],
+    data: &[V],
+    rows: Range<usize>,
+    x: &[f64],
+    slot: impl Fn(u32) -> usize,
+    out: &mut [f64],
+) {
+    for (i, &xi) in rows.clone().zip(&x[rows]) {
+        let (s, e) = (indptr[i] as usize, indptr[i + 1] as usize);
+        for (&c, &v) in indices[s..e].iter().zip(&data[s..e]) {
+            out[slot(c)] += v.into() * xi;
+        }
     }
 }
 
