@@ -621,30 +621,36 @@ pub fn run_cancellable(
             mesh.source
         )));
     }
-    progress(Progress::Stage("setup"))?;
-    let mut pc = opts
-        .solver
-        .build(&sys.matrix)
-        .map_err(|e| e.in_mesh(&mesh.source))?;
-    crate::solver::release_freed_memory();
-    progress(Progress::Stage("iterate"))?;
-    let iterate = Instant::now();
-    let mut u = vec![0.0; prepared.nodes()];
-    let cg_outcome = cg(
-        &sys.matrix,
-        &sys.rhs,
-        &mut u,
-        pc.preconditioner.as_ref(),
-        opts.cg,
-        &mut |it, res| match progress(Progress::Iteration(it, res)) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
-        },
-    );
-    if cancelled() {
-        return Err(Error::Cancelled);
-    }
-    pc.info.iterate_seconds = seconds(iterate);
+    // The hierarchy and the matrix are not needed after CG: the block hands them back before
+    // the post stage allocates its fields, so that they do not add up to a peak.
+    let (u, solver, cg_outcome, nnz) = {
+        progress(Progress::Stage("setup"))?;
+        let mut pc = opts
+            .solver
+            .build(&sys.matrix)
+            .map_err(|e| e.in_mesh(&mesh.source))?;
+        crate::solver::release_freed_memory();
+        progress(Progress::Stage("iterate"))?;
+        let iterate = Instant::now();
+        let mut u = vec![0.0; prepared.nodes()];
+        let cg_outcome = cg(
+            &sys.matrix,
+            &sys.rhs,
+            &mut u,
+            pc.preconditioner.as_ref(),
+            opts.cg,
+            &mut |it, res| match progress(Progress::Iteration(it, res)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            },
+        );
+        if cancelled() {
+            return Err(Error::Cancelled);
+        }
+        pc.info.iterate_seconds = seconds(iterate);
+        (u, pc.info, cg_outcome, sys.matrix.nnz())
+    };
+    drop(sys);
     t.solve = seconds(stage);
 
     let stage = Instant::now();
@@ -679,10 +685,10 @@ pub fn run_cancellable(
         elements: prepared.elements(),
         unused_nodes: prepared.unused_nodes(),
         reoriented_elements: prepared.reoriented,
-        nnz: sys.matrix.nnz(),
+        nnz,
         u: u_input,
         fields,
-        solver: pc.info,
+        solver,
         cg: cg_outcome,
         boundary,
         timings: t,
