@@ -130,7 +130,7 @@ impl Blocks {
                 None => (0, 0),
             };
             let total = offset[offset.len() - 1] + len;
-            if total > MAX_STRETCH_RATIO * coarse.max(1) {
+            if total > MAX_STRETCH_RATIO * coarse.max(1) || total > u32::MAX as usize {
                 return None;
             }
             first.push(lo);
