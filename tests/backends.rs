@@ -9,10 +9,10 @@ mod common;
 use std::sync::OnceLock;
 
 use common::{distorted_channel, max_rel_diff, reference_dir};
-use potflow::assembly::{stiffness_slots, CsrPattern};
+use potflow::assembly::{stiffness_slots, stiffness_values, CsrPattern};
 use potflow::check::{element_rel_diff, tolerances};
 use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
-use potflow::mesh::{hdf5::read_mesh, PreparedMesh};
+use potflow::mesh::{generate, hdf5::read_mesh, PreparedMesh};
 use potflow::solve::{self, Kernels, SolveOptions};
 use potflow::solver::CgOptions;
 
@@ -231,6 +231,48 @@ fn odd_sized_chunks_give_bit_identical_slots() {
             );
         }
     }
+}
+
+#[test]
+fn a_large_mesh_goes_up_in_the_cpu_assemblys_chunks_not_the_devices_limit() {
+    // About 200k elements: three CPU-sized chunks of 65,536. A device whose limit covers more
+    // (lavapipe: 262,144 f64 elements; a 4 GiB binding: 8.4M) would otherwise take them in
+    // one dispatch and the host would hold all their slots at once.
+    const CPU_CHUNK: u64 = 65_536;
+    let Some(ctx) = new_context(Precision::F64, None) else {
+        return;
+    };
+    let mesh = PreparedMesh::prepare(&generate::by_name("channel", 600_000).unwrap()).unwrap();
+    let e = mesh.elements() as u64;
+    assert!(e > 3 * CPU_CHUNK, "{e} elements");
+    if ctx.chunk_elements() as u64 <= CPU_CHUNK {
+        common::skip(
+            "a_large_mesh_goes_up_in_the_cpu_assemblys_chunks_not_the_devices_limit",
+            &format!(
+                "the device's own limit, {} elements, is smaller",
+                ctx.chunk_elements()
+            ),
+        );
+        return;
+    }
+    assert_eq!(ctx.chunk_for(mesh.elements()) as u64, CPU_CHUNK);
+    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+    let gpu = ctx.stiffness_values(&mesh, &pattern).unwrap();
+    assert!(
+        same_bits(&gpu, &stiffness_values(&mesh, &pattern)),
+        "f64 chunks on the GPU assemble the CPU's values"
+    );
+    // The slot values and their staging copy for one chunk, plus the chunk's inputs (16
+    // coordinates and 8 node numbers per element): a whole-mesh dispatch needs three times
+    // the slots' share.
+    let slots = 2 * CPU_CHUNK * 64 * 8;
+    let inputs = CPU_CHUNK * (16 * 8 + 8 * 4) + 4096;
+    assert!(
+        ctx.buffer_bytes() <= slots + inputs,
+        "{} bytes of GPU buffers, one chunk needs {}",
+        ctx.buffer_bytes(),
+        slots + inputs
+    );
 }
 
 #[test]

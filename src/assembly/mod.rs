@@ -10,8 +10,8 @@
 //! CsrPattern::into_matrix ──► Matrix (sprs)
 //! ```
 //!
-//! The kernel runs on chunks of consecutive elements ([`chunk_elements`] of them on the CPU,
-//! the device's own chunks on the GPU), and each chunk's slots are added into the CSR values
+//! The kernel runs on chunks of consecutive elements ([`chunk_elements`] of them, on the GPU
+//! within the device's limits), and each chunk's slots are added into the CSR values
 //! and dropped: the slots of the whole mesh, eight times the matrix's values, are never in
 //! memory at once. Each entry sums its slots in ascending element order, so the matrix is
 //! bit-identical whatever the chunk size and the thread count ([`pattern`]).

@@ -37,7 +37,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
     println!(
         "  GPU  {}, chunks of {} elements",
         ctx.describe(),
-        ctx.chunk_elements()
+        ctx.chunk_for(mesh.elements())
     );
     println!("  CPU  f64, {} threads", pool.current_num_threads());
     println!("  differences relative to each quantity's scale (see `potflow check --help`)\n");

@@ -48,7 +48,8 @@ pub struct GpuArgs {
     /// Precision of the GPU kernels.
     #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
     pub precision: PrecisionArg,
-    /// Elements per GPU dispatch (default: as many as the device's limits allow).
+    /// Elements per GPU dispatch, at most the device's limit (default: the CPU assembly's
+    /// chunks, at most 16 of at least 65,536 elements, within that limit).
     #[arg(long, value_name = "N")]
     pub chunk_elements: Option<usize>,
 }

@@ -125,6 +125,21 @@ fn device_chunk_limit(limits: &wgpu::Limits, precision: Precision) -> usize {
     by_binding.min(by_workgroups).max(1)
 }
 
+/// Elements per dispatch for a mesh of `elements` elements, with `limit` the most a dispatch
+/// may take: the limit itself where it was asked for (`forced`), else the CPU assembly's
+/// chunks ([`crate::assembly::chunk_elements`]: at most 16, none below 65,536 elements)
+/// within it. The host holds a chunk's slots three times at once (the staging buffer, its
+/// copy, and the slots decoded to f64), and a device's limit alone may cover the whole mesh:
+/// 8.4M elements, or 4.3 GB of f64 slots, on a binding of 4 GiB.
+pub fn dispatch_chunk(elements: usize, limit: usize, forced: bool) -> usize {
+    if forced {
+        limit
+    } else {
+        limit.min(crate::assembly::chunk_elements(elements))
+    }
+    .max(1)
+}
+
 /// Device, queue, pipelines and buffers, built once and reused for every dispatch.
 pub struct GpuContext {
     pub(crate) info: wgpu::AdapterInfo,
@@ -132,7 +147,11 @@ pub struct GpuContext {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     pub(crate) pipelines: HashMap<&'static str, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>,
+    /// The most elements per dispatch: the device's limit, or `--chunk-elements` within it.
     pub(crate) chunk_elements: usize,
+    /// Whether `chunk_elements` was asked for (then every mesh gets it) or is the device's
+    /// limit (then a mesh gets the CPU assembly's chunks within it, [`GpuContext::chunk_for`]).
+    pub(crate) chunk_forced: bool,
     pub(crate) max_binding: u64,
     /// The most elements one dispatch may take on this device ([`device_chunk_limit`]).
     pub(crate) max_chunk_elements: usize,
@@ -271,6 +290,7 @@ impl GpuContext {
             queue,
             pipelines,
             chunk_elements,
+            chunk_forced: choice.chunk_elements.is_some(),
             max_binding,
             max_chunk_elements,
             buffers: Mutex::new(HashMap::new()),
@@ -307,9 +327,14 @@ impl GpuContext {
         device_type_name(self.info.device_type)
     }
 
-    /// Elements per dispatch.
+    /// The most elements per dispatch (the device's limit, or `--chunk-elements`).
     pub fn chunk_elements(&self) -> usize {
         self.chunk_elements
+    }
+
+    /// Elements per dispatch for a mesh of `elements` elements ([`dispatch_chunk`]).
+    pub fn chunk_for(&self, elements: usize) -> usize {
+        dispatch_chunk(elements, self.chunk_elements, self.chunk_forced)
     }
 
     /// The most bytes of GPU buffers the context has held at once.
@@ -524,4 +549,21 @@ fn build_pipeline(
         cache: None,
     });
     (pipeline, layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dispatch_chunk;
+
+    #[test]
+    fn a_mesh_gets_the_cpu_chunks_within_the_device_limit_unless_a_chunk_was_asked_for() {
+        // A 2M-node mesh (680k elements) on a 4 GiB binding: 65,536 per dispatch, not all.
+        assert_eq!(dispatch_chunk(680_000, 8_388_608, false), 65_536);
+        // 20M nodes: a sixteenth of the elements each.
+        assert_eq!(dispatch_chunk(6_800_000, 8_388_608, false), 425_000);
+        // A device limit below the CPU's chunk wins.
+        assert_eq!(dispatch_chunk(680_000, 10_000, false), 10_000);
+        // `--chunk-elements`: as asked, within the limit (clamped where it is set).
+        assert_eq!(dispatch_chunk(680_000, 200_000, true), 200_000);
+    }
 }

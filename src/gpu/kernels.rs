@@ -34,6 +34,7 @@ impl GpuContext {
     /// Forces the number of elements per dispatch (at most the device's own limit).
     pub fn set_chunk_elements(&mut self, n: usize) {
         self.chunk_elements = n.clamp(1, self.max_chunk_elements);
+        self.chunk_forced = true;
     }
 
     fn upload(&self, name: &'static str, bytes: &[u8], usage: U) -> Result<wgpu::Buffer> {
@@ -125,7 +126,9 @@ impl GpuContext {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
         // Buffers sized for the chunks this mesh needs, not the device's largest.
-        let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
+        let e = mesh.elements();
+        let step = self.chunk_for(e);
+        let chunk = step.min(e).max(1) as u64;
         let index_bytes = if with_indices {
             chunk * SLOTS as u64 * 4
         } else {
@@ -138,9 +141,8 @@ impl GpuContext {
         let staging_rows = self.buffer("staging.rows", index_bytes, STAGING)?;
         let staging_cols = self.buffer("staging.cols", index_bytes, STAGING)?;
 
-        let e = mesh.elements();
-        for first in (0..e).step_by(self.chunk_elements) {
-            let count = self.chunk_elements.min(e - first);
+        for first in (0..e).step_by(step) {
+            let count = step.min(e - first);
             let (params, coordinates) = self.chunk_inputs(mesh, first, count, with_indices)?;
             // The node numbers, for the slots' rows and columns.
             let elements: Vec<u32> = mesh.elements[first..first + count]
@@ -193,13 +195,14 @@ impl GpuContext {
     ) -> Result<ElementFields> {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
-        let chunk = self.chunk_elements.min(mesh.elements()).max(1) as u64;
+        let e = mesh.elements();
+        let step = self.chunk_for(e);
+        let chunk = step.min(e).max(1) as u64;
         let fields = self.buffer("velocity.gradients", chunk * 8 * p, STORAGE_OUT)?;
         let staging = self.buffer("staging.gradients", chunk * 8 * p, STAGING)?;
-        let e = mesh.elements();
         let mut out = ElementFields::default();
-        for first in (0..e).step_by(self.chunk_elements) {
-            let count = self.chunk_elements.min(e - first);
+        for first in (0..e).step_by(step) {
+            let count = step.min(e - first);
             let (params, coordinates) = self.chunk_inputs(mesh, first, count, false)?;
             let potentials = self.upload(
                 "potentials",

@@ -78,7 +78,7 @@ impl GpuReport {
             backend: ctx.backend_name(),
             software_device: ctx.is_software(),
             precision: ctx.precision().to_string(),
-            chunk_elements: ctx.chunk_elements(),
+            chunk_elements: ctx.chunk_for(outcome.elements),
             buffer_bytes: ctx.buffer_bytes(),
             fallbacks: outcome.gpu_fallbacks.clone(),
         }
