@@ -235,9 +235,9 @@ fn odd_sized_chunks_give_bit_identical_slots() {
 
 #[test]
 fn a_large_mesh_goes_up_in_the_cpu_assemblys_chunks_not_the_devices_limit() {
-    // About 200k elements: three CPU-sized chunks of 65,536. A device whose limit covers more
-    // (lavapipe: 262,144 f64 elements; a 4 GiB binding: 8.4M) would otherwise take them in
-    // one dispatch and the host would hold all their slots at once.
+    // About 200k elements: four CPU-sized chunks of at most 65,536. A device whose limit
+    // covers more (lavapipe: 262,144 f64 elements; a 4 GiB binding: 8.4M) would otherwise take
+    // them all in one dispatch and the host would hold all their slots at once.
     const CPU_CHUNK: u64 = 65_536;
     let Some(ctx) = new_context(Precision::F64, None) else {
         return;
@@ -263,8 +263,8 @@ fn a_large_mesh_goes_up_in_the_cpu_assemblys_chunks_not_the_devices_limit() {
         "f64 chunks on the GPU assemble the CPU's values"
     );
     // The slot values and their staging copy for one chunk, plus the chunk's inputs (16
-    // coordinates and 8 node numbers per element): a whole-mesh dispatch needs three times
-    // the slots' share.
+    // coordinates and 8 node numbers per element): a dispatch of the whole mesh would need
+    // three times as much.
     let slots = 2 * CPU_CHUNK * 64 * 8;
     let inputs = CPU_CHUNK * (16 * 8 + 8 * 4) + 4096;
     assert!(

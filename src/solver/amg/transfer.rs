@@ -14,8 +14,8 @@
 //! sum        y_c = the partial sums of the blocks whose stretch holds slot(c), in block order
 //! ```
 //!
-//! A coarse unknown that one block alone touches gets the bits of a stored Pᵀ's row sum; one
-//! that two blocks touch adds the two partial sums. The blocks are fixed, not one per thread,
+//! A coarse unknown that one block alone touches is summed in the order of a stored Pᵀ's
+//! row; one that two blocks touch adds the two partial sums. The blocks are fixed, not one per thread,
 //! so the bits do not depend on the thread count. In exact arithmetic the restriction is
 //! exactly the transpose of the prolongation (the same stored values), so the V-cycle stays
 //! symmetric.
