@@ -11,6 +11,7 @@ pub mod amg;
 pub mod cg;
 pub mod jacobi;
 pub mod reduce;
+mod rows;
 pub mod spgemm;
 pub mod spmv;
 

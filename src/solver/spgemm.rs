@@ -2,20 +2,8 @@
 //! algorithm with a sparse accumulator per thread). sprs's own product is the fallback
 //! reference in the tests; this one splits rows across threads and keeps rows sorted.
 
-use rayon::prelude::*;
-
+use super::rows::gather;
 use crate::assembly::Matrix;
-
-/// The most rows per parallel task.
-const MAX_ROWS_PER_TASK: usize = 1024;
-
-/// One task's rows of C.
-#[derive(Default)]
-struct Block {
-    row_len: Vec<u32>,
-    cols: Vec<u32>,
-    vals: Vec<f64>,
-}
 
 /// Dense accumulator over C's columns with the list of columns touched.
 struct Accumulator {
@@ -42,13 +30,12 @@ impl Accumulator {
         self.value[j] += v;
     }
 
-    /// Appends the accumulated row to `block`, sorted, and clears the accumulator.
-    fn flush(&mut self, block: &mut Block) {
+    /// Appends the accumulated row to `cols` and `vals`, sorted, and clears the accumulator.
+    fn flush(&mut self, cols: &mut Vec<u32>, vals: &mut Vec<f64>) {
         self.list.sort_unstable();
-        block.row_len.push(self.list.len() as u32);
         for &j in &self.list {
-            block.cols.push(j);
-            block.vals.push(self.value[j as usize]);
+            cols.push(j);
+            vals.push(self.value[j as usize]);
             self.value[j as usize] = 0.0;
             self.touched[j as usize] = false;
         }
@@ -82,44 +69,21 @@ impl<'a> Csr<'a> {
     }
 }
 
-/// The `n` rows of an `n × m` product, each computed by `row(i, accumulator)`, in parallel.
+/// The `n` rows of an `n × m` product, each computed by `row(i, accumulator)`, in parallel
+/// (see [`gather`]).
 fn rows_in_parallel(
     (n, m): (usize, usize),
     row: impl Fn(usize, &mut Accumulator) + Sync,
 ) -> Matrix {
-    // Enough tasks to balance the threads on small coarse levels too; each row is computed
-    // alone, so the result does not depend on the split.
-    let per_task = (n / (8 * rayon::current_num_threads())).clamp(16, MAX_ROWS_PER_TASK);
-    let blocks: Vec<Block> = (0..n.div_ceil(per_task))
-        .into_par_iter()
-        .map_init(
-            || Accumulator::new(m),
-            |acc, t| {
-                let mut block = Block::default();
-                for i in t * per_task..((t + 1) * per_task).min(n) {
-                    row(i, acc);
-                    acc.flush(&mut block);
-                }
-                block
-            },
-        )
-        .collect();
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0u32);
-    let mut total = 0u64;
-    for b in &blocks {
-        for &l in &b.row_len {
-            total += l as u64;
-            indptr.push(u32::try_from(total).expect("product too large for 32-bit CSR offsets"));
-        }
-    }
-    let mut indices = Vec::with_capacity(total as usize);
-    let mut data = Vec::with_capacity(total as usize);
-    for b in blocks {
-        indices.extend_from_slice(&b.cols);
-        data.extend_from_slice(&b.vals);
-    }
-    Matrix::new((n, m), indptr, indices, data)
+    let c = gather(
+        n,
+        || Accumulator::new(m),
+        |i, acc, cols, vals| {
+            row(i, acc);
+            acc.flush(cols, vals);
+        },
+    );
+    Matrix::new((n, m), c.ptr, c.cols, c.vals)
 }
 
 /// C = A B.

@@ -1,9 +1,8 @@
 //! Strength of connection, standard aggregation, the tentative prolongator and its smoothing.
 
-use rayon::prelude::*;
-
 use super::strength::Graph;
 use crate::assembly::Matrix;
+use crate::solver::rows::gather;
 
 const NONE: u32 = u32::MAX;
 
@@ -121,9 +120,6 @@ pub fn smooth_prolongator(a: &Matrix, t: &Matrix, inv_diag: &[f64], lambda_max: 
     p
 }
 
-/// Rows per parallel task of [`filtered`].
-const ROWS_PER_TASK: usize = 1024;
-
 /// A filtered to the strength graph: the diagonal, the strong entries, and every weak
 /// off-diagonal entry added to the diagonal, so that row sums (and with them the constants of
 /// the near-null space) are kept: `A_F 1 = A 1`. Where lumping would leave a diagonal entry
@@ -132,46 +128,32 @@ pub fn filtered(a: &Matrix, strength: &Graph) -> Matrix {
     let n = a.rows();
     let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
     let ap = ap.raw_storage();
-    let blocks: Vec<(Vec<u32>, Vec<u32>, Vec<f64>)> = (0..n.div_ceil(ROWS_PER_TASK))
-        .into_par_iter()
-        .map(|t| {
-            let (mut len, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
-            for i in t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n) {
-                let start = cols.len();
-                let strong = strength.neighbours(i);
-                let (mut weak, mut diagonal) = (0.0, None);
-                for k in ap[i] as usize..ap[i + 1] as usize {
-                    let j = ai[k];
-                    if j as usize == i {
-                        diagonal = Some(cols.len());
-                    } else if strong.binary_search(&j).is_err() {
-                        weak += ax[k];
-                        continue;
-                    }
-                    cols.push(j);
-                    vals.push(ax[k]);
+    let f = gather(
+        n,
+        || (),
+        |i, _, cols, vals| {
+            let start = cols.len();
+            let strong = strength.neighbours(i);
+            let (mut weak, mut diagonal) = (0.0, None);
+            for k in ap[i] as usize..ap[i + 1] as usize {
+                let j = ai[k];
+                if j as usize == i {
+                    diagonal = Some(cols.len() - start);
+                } else if strong.binary_search(&j).is_err() {
+                    weak += ax[k];
+                    continue;
                 }
-                if let Some(d) = diagonal {
-                    if vals[d] + weak > 0.0 {
-                        vals[d] += weak;
-                    }
-                }
-                len.push((cols.len() - start) as u32);
+                cols.push(j);
+                vals.push(ax[k]);
             }
-            (len, cols, vals)
-        })
-        .collect();
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0u32);
-    let (mut indices, mut data) = (Vec::new(), Vec::new());
-    for (len, cols, vals) in blocks {
-        for l in len {
-            indptr.push(indptr[indptr.len() - 1] + l);
-        }
-        indices.extend_from_slice(&cols);
-        data.extend_from_slice(&vals);
-    }
-    Matrix::new((n, n), indptr, indices, data)
+            if let Some(d) = diagonal {
+                if vals[start + d] + weak > 0.0 {
+                    vals[start + d] += weak;
+                }
+            }
+        },
+    );
+    Matrix::new((n, n), f.ptr, f.cols, f.vals)
 }
 
 #[cfg(test)]

@@ -21,106 +21,95 @@
 //! sparse row product per row, no matrix power is stored. The graph is made symmetric by
 //! taking the union of both directions.
 
-use std::cell::RefCell;
-
-use rayon::prelude::*;
-
 use crate::assembly::Matrix;
+use crate::solver::rows::{gather, CsrRows};
 
 /// The strength graph: neighbours of row i are `cols[ptr[i]..ptr[i + 1]]`, sorted.
 pub struct Graph {
-    pub ptr: Vec<usize>,
+    pub ptr: Vec<u32>,
     pub cols: Vec<u32>,
 }
 
 impl Graph {
     pub fn neighbours(&self, i: usize) -> &[u32] {
-        &self.cols[self.ptr[i]..self.ptr[i + 1]]
+        &self.cols[self.ptr[i] as usize..self.ptr[i + 1] as usize]
     }
 
-    fn from_rows(rows: Vec<Vec<u32>>) -> Graph {
-        let mut ptr = Vec::with_capacity(rows.len() + 1);
-        ptr.push(0);
-        let mut cols = Vec::with_capacity(rows.iter().map(Vec::len).sum());
-        for r in rows {
-            cols.extend_from_slice(&r);
-            ptr.push(cols.len());
+    fn rows(&self) -> usize {
+        self.ptr.len() - 1
+    }
+
+    /// The rows gathered by [`gather`] (which have no values).
+    fn from_rows(rows: CsrRows<()>) -> Graph {
+        Graph {
+            ptr: rows.ptr,
+            cols: rows.cols,
+        }
+    }
+
+    /// The transpose, by counting: row j lists the i with j in row i, ascending.
+    fn transposed(&self) -> Graph {
+        let n = self.rows();
+        let mut ptr = vec![0u32; n + 1];
+        for &j in &self.cols {
+            ptr[j as usize + 1] += 1;
+        }
+        for i in 0..n {
+            ptr[i + 1] += ptr[i];
+        }
+        let mut next = ptr[..n].to_vec();
+        let mut cols = vec![0u32; self.cols.len()];
+        for i in 0..n {
+            for &j in self.neighbours(i) {
+                cols[next[j as usize] as usize] = i as u32;
+                next[j as usize] += 1;
+            }
         }
         Graph { ptr, cols }
     }
 
     /// The union of the graph and its transpose.
     fn symmetrised(&self) -> Graph {
-        let n = self.ptr.len() - 1;
-        let mut count = vec![0usize; n];
-        for &j in &self.cols {
-            count[j as usize] += 1;
-        }
-        let mut tptr = vec![0usize; n + 1];
-        for i in 0..n {
-            tptr[i + 1] = tptr[i] + count[i];
-        }
-        let mut tcols = vec![0u32; self.cols.len()];
-        let mut next = tptr.clone();
-        for i in 0..n {
-            for &j in self.neighbours(i) {
-                tcols[next[j as usize]] = i as u32;
-                next[j as usize] += 1;
-            }
-        }
-        let rows = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                // Both lists are sorted: merge them.
-                let (a, b) = (self.neighbours(i), &tcols[tptr[i]..tptr[i + 1]]);
-                let mut row = Vec::with_capacity(a.len() + b.len());
-                let (mut p, mut q) = (0, 0);
-                while p < a.len() || q < b.len() {
-                    let next = match (a.get(p), b.get(q)) {
-                        (Some(&x), Some(&y)) if x == y => {
-                            p += 1;
-                            q += 1;
-                            x
-                        }
-                        (Some(&x), Some(&y)) if x < y => {
-                            p += 1;
-                            x
-                        }
-                        (Some(&x), None) => {
-                            p += 1;
-                            x
-                        }
-                        (_, Some(&y)) => {
-                            q += 1;
-                            y
-                        }
-                        (None, None) => unreachable!(),
-                    };
-                    row.push(next);
-                }
-                row
-            })
-            .collect();
-        Graph::from_rows(rows)
+        let t = self.transposed();
+        Graph::from_rows(gather(
+            self.rows(),
+            || (),
+            |i, _, row, _| merge(self.neighbours(i), t.neighbours(i), row),
+        ))
     }
+}
+
+/// Appends the union of two ascending lists to `out`, ascending.
+fn merge(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    let (mut p, mut q) = (0, 0);
+    while p < a.len() && q < b.len() {
+        let (x, y) = (a[p], b[q]);
+        out.push(x.min(y));
+        p += usize::from(x <= y);
+        q += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[p..]);
+    out.extend_from_slice(&b[q..]);
 }
 
 /// The symmetric measure with threshold θ (explicit zeros ignored).
 pub fn symmetric(a: &Matrix, theta: f64) -> Graph {
     let diag = a.diag().to_dense();
-    let rows: Vec<Vec<u32>> = (0..a.rows())
-        .into_par_iter()
-        .map(|i| {
-            let row = a.outer_view(i).expect("row in range");
-            row.iter()
-                .filter(|&(j, &v)| {
-                    j != i && v != 0.0 && v.abs() >= theta * (diag[i] * diag[j]).abs().sqrt()
-                })
-                .map(|(j, _)| j as u32)
-                .collect()
-        })
-        .collect();
-    Graph::from_rows(rows)
+    let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
+    let ap = ap.raw_storage();
+    Graph::from_rows(gather(
+        a.rows(),
+        || (),
+        |i, _, row, _| {
+            let (s, e) = (ap[i] as usize, ap[i + 1] as usize);
+            row.extend(ai[s..e].iter().zip(&ax[s..e]).filter_map(|(&j, &v)| {
+                let strong = j as usize != i
+                    && v != 0.0
+                    && v.abs() >= theta * (diag[i] * diag[j as usize]).abs().sqrt();
+                strong.then_some(j)
+            }));
+        },
+    ))
 }
 
 /// Ratios below this are no approximation at all: the connection is weak.
@@ -129,15 +118,6 @@ const SMALLEST_RATIO: f64 = 1e-4;
 /// The distance a perfect approximation is given.
 const NEAR_PERFECT: f64 = 1e-4;
 
-/// Rows per parallel task.
-const ROWS_PER_TASK: usize = 1024;
-
-thread_local! {
-    /// Position + 1 of each column in the current row (0: not in it), one array per thread,
-    /// cleared after each row.
-    static POSITION: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
-}
-
 /// The evolution measure with drop tolerance ε, for the near-null space `b` of this level and
 /// ρ = ρ(D⁻¹A).
 pub fn evolution(a: &Matrix, b: &[f64], inv_diag: &[f64], rho: f64, epsilon: f64) -> Graph {
@@ -145,42 +125,25 @@ pub fn evolution(a: &Matrix, b: &[f64], inv_diag: &[f64], rho: f64, epsilon: f64
     let omega = 1.0 / rho;
     let (ap, ai, ax) = (a.indptr(), a.indices(), a.data());
     let ap = ap.raw_storage();
-    let blocks: Vec<(Vec<usize>, Vec<u32>)> = (0..n.div_ceil(ROWS_PER_TASK))
-        .into_par_iter()
-        .map(|t| {
-            POSITION.with_borrow_mut(|position| {
-                position.resize(n, 0);
-                let rows = t * ROWS_PER_TASK..((t + 1) * ROWS_PER_TASK).min(n);
-                let (mut len, mut strong) = (Vec::with_capacity(rows.len()), Vec::new());
-                let (mut g, mut distance) = (Vec::new(), Vec::new());
-                for i in rows {
-                    let before = strong.len();
-                    let (s, e) = (ap[i] as usize, ap[i + 1] as usize);
-                    evolution_row(
-                        i,
-                        (&ai[s..e], &ax[s..e]),
-                        (ap, ai, ax),
-                        (b, inv_diag, omega, epsilon),
-                        position,
-                        (&mut g, &mut distance),
-                        &mut strong,
-                    );
-                    len.push(strong.len() - before);
-                }
-                (len, strong)
-            })
-        })
-        .collect();
-    let mut ptr = Vec::with_capacity(n + 1);
-    ptr.push(0);
-    let mut cols = Vec::new();
-    for (len, strong) in blocks {
-        for l in len {
-            ptr.push(ptr[ptr.len() - 1] + l);
-        }
-        cols.extend_from_slice(&strong);
-    }
-    Graph { ptr, cols }.symmetrised()
+    Graph::from_rows(gather(
+        n,
+        // Per thread: the position + 1 of each column in the current row (0: not in it,
+        // cleared after each row), row i of A D⁻¹ A, and the distances.
+        || (vec![0u32; n], Vec::new(), Vec::new()),
+        |i, (position, g, distance), strong, _| {
+            let (s, e) = (ap[i] as usize, ap[i + 1] as usize);
+            evolution_row(
+                i,
+                (&ai[s..e], &ax[s..e]),
+                (ap, ai, ax),
+                (b, inv_diag, omega, epsilon),
+                position,
+                (g, distance),
+                strong,
+            );
+        },
+    ))
+    .symmetrised()
 }
 
 /// The strong neighbours of row i by the evolution measure, appended to `strong`.
