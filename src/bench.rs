@@ -73,7 +73,7 @@ pub const METRICS: [&str; 12] = [
 
 /// The unit of each of [`METRICS`].
 pub const UNITS: [&str; 12] = [
-    "s", "s", "s", "s", "s", "s", "s", "s", "s", "count", "MB", "MB",
+    "s", "s", "s", "s", "s", "s", "s", "s", "s", "count", "MiB", "MiB",
 ];
 
 /// One run's numbers, in the order of [`METRICS`]; in JSON an object keyed by metric.
@@ -494,8 +494,8 @@ pub fn markdown(result: &BenchResult) -> String {
                 ("write (s)", "write", 3),
                 ("wall (s)", "wall", 3),
                 ("CG iterations", "iterations", 0),
-                ("peak memory (MB)", "peak_rss_mb", 0),
-                ("GPU memory (MB)", "gpu_buffer_mb", 1),
+                ("peak memory (MiB)", "peak_rss_mb", 0),
+                ("GPU memory (MiB)", "gpu_buffer_mb", 1),
                 ("first-run overhead (s)", "gpu_setup", 3),
                 ("load (s)", "load", 3),
             ];

@@ -31,10 +31,39 @@ pub enum SolverKind {
     Jacobi,
 }
 
-/// The preconditioner built for a system, with what the report says about it.
-pub struct BuiltPreconditioner<'a> {
-    pub preconditioner: Box<dyn Preconditioner + 'a>,
+/// A system's matrix with the preconditioner built for it, each stored the way CG reads it,
+/// and what the report says about them.
+pub struct BuiltSolver {
+    method: Method,
     pub info: SolverInfo,
+}
+
+enum Method {
+    Jacobi(Matrix, Jacobi),
+    /// The hierarchy owns the matrix: its finest level splits the values into the V-cycle's
+    /// f32 and an exact remainder for CG (src/solver/amg/split.rs).
+    Amg(Box<Amg<'static>>),
+}
+
+impl BuiltSolver {
+    /// CG on A u = b from the u given.
+    pub fn cg(
+        &self,
+        b: &[f64],
+        u: &mut [f64],
+        opts: CgOptions,
+        progress: &mut dyn FnMut(usize, f64) -> ControlFlow<()>,
+    ) -> CgOutcome {
+        match &self.method {
+            Method::Jacobi(a, jacobi) => cg(a, b, u, jacobi, opts, progress),
+            Method::Amg(amg) => {
+                let a = amg
+                    .fine_matrix()
+                    .expect("a hierarchy that owns its matrix keeps its values exactly");
+                cg(&a, b, u, amg.as_ref(), opts, progress)
+            }
+        }
+    }
 }
 
 /// What the report says about the preconditioner.
@@ -52,29 +81,38 @@ pub struct SolverInfo {
 }
 
 impl SolverKind {
-    /// Builds the preconditioner for `a`.
-    pub fn build(self, a: &Matrix) -> Result<BuiltPreconditioner<'_>> {
+    /// Builds the preconditioner for `a`, taking `a` over.
+    pub fn build(self, a: Matrix) -> Result<BuiltSolver> {
         let start = Instant::now();
-        let (preconditioner, levels, operator_complexity): (Box<dyn Preconditioner>, _, _) =
-            match self {
-                SolverKind::Jacobi => (Box::new(Jacobi::new(a)), vec![], None),
-                SolverKind::Amg => {
-                    let amg = Amg::new(a, AmgOptions::default())?;
-                    let (levels, oc) = (amg.sizes.clone(), amg.operator_complexity);
-                    (Box::new(amg), levels, Some(oc))
+        let (method, levels, operator_complexity) = match self {
+            SolverKind::Jacobi => {
+                let jacobi = Jacobi::new(&a);
+                (Method::Jacobi(a, jacobi), vec![], None)
+            }
+            SolverKind::Amg => {
+                let amg = Amg::owning(a, AmgOptions::default())?;
+                if !amg.fine_is_split() {
+                    log::debug!(
+                        "a matrix value is outside f32's normal range: the V-cycle reads an f32 \
+                         copy beside the f64 values"
+                    );
                 }
-            };
+                let (levels, oc) = (amg.sizes.clone(), amg.operator_complexity);
+                (Method::Amg(Box::new(amg)), levels, Some(oc))
+            }
+        };
+        let name = match &method {
+            Method::Jacobi(_, p) => p.name(),
+            Method::Amg(p) => p.name(),
+        };
         let info = SolverInfo {
-            name: preconditioner.name(),
+            name,
             setup_seconds: seconds(start),
             iterate_seconds: 0.0,
             levels,
             operator_complexity,
         };
-        Ok(BuiltPreconditioner {
-            preconditioner,
-            info,
-        })
+        Ok(BuiltSolver { method, info })
     }
 }
 
@@ -320,12 +358,10 @@ pub fn solve_dirichlet(
     for (&i, &v) in nodes.iter().zip(values) {
         u[i as usize] = v;
     }
-    let pc = solver.build(&sys.matrix)?;
-    let outcome = cg(
-        &sys.matrix,
+    let solver = solver.build(sys.matrix)?;
+    let outcome = solver.cg(
         &sys.rhs,
         &mut u,
-        pc.preconditioner.as_ref(),
         opts,
         &mut |_, _| ControlFlow::Continue(()),
     );
@@ -587,7 +623,7 @@ pub fn run_cancellable(
     let mut gpu_fallbacks = Vec::new();
     let mut stages = StageBackends::default();
 
-    let prepared = PreparedMesh::prepare(mesh)?;
+    let mut prepared = PreparedMesh::prepare(mesh)?;
     let applied = find_conditions(mesh, &prepared, opts)?;
     t.load = read_seconds + seconds(start);
 
@@ -621,40 +657,40 @@ pub fn run_cancellable(
             mesh.source
         )));
     }
-    // The hierarchy and the matrix are not needed after CG: the block hands them back before
-    // the post stage allocates its fields, so that they do not add up to a peak.
-    let (u, solver, cg_outcome, nnz) = {
+    // The solver's set-up and iterations are the run's memory peak: the mesh's coordinates and
+    // elements are set aside until the post stage, the solver takes the matrix over, and it
+    // hands it back with the hierarchy before the post stage allocates its fields.
+    prepared.set_geometry_aside();
+    let System { matrix, rhs } = sys;
+    let nnz = matrix.nnz();
+    let (u, solver, cg_outcome) = {
         progress(Progress::Stage("setup"))?;
-        let mut pc = opts
+        let mut built = opts
             .solver
-            .build(&sys.matrix)
+            .build(matrix)
             .map_err(|e| e.in_mesh(&mesh.source))?;
         crate::solver::release_freed_memory();
         progress(Progress::Stage("iterate"))?;
         let iterate = Instant::now();
         let mut u = vec![0.0; prepared.nodes()];
-        let cg_outcome = cg(
-            &sys.matrix,
-            &sys.rhs,
-            &mut u,
-            pc.preconditioner.as_ref(),
-            opts.cg,
-            &mut |it, res| match progress(Progress::Iteration(it, res)) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
-            },
-        );
+        let cg_outcome = built.cg(&rhs, &mut u, opts.cg, &mut |it, res| match progress(
+            Progress::Iteration(it, res),
+        ) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        });
         if cancelled() {
             return Err(Error::Cancelled);
         }
-        pc.info.iterate_seconds = seconds(iterate);
-        (u, pc.info, cg_outcome, sys.matrix.nnz())
+        built.info.iterate_seconds = seconds(iterate);
+        (u, built.info, cg_outcome)
     };
-    drop(sys);
+    drop(rhs);
     t.solve = seconds(stage);
 
     let stage = Instant::now();
     progress(Progress::Stage("post"))?;
+    prepared.restore_geometry(mesh);
     let (fields, ran) = kernels.run(
         "post",
         &mut gpu_fallbacks,

@@ -664,7 +664,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     for needle in [
         "| assemble (s) |",
         "| CG iterations |",
-        "| peak memory (MB) |",
+        "| peak memory (MiB) |",
         "speedup total vs serial",
         "Thread scaling",
         "efficiency",
@@ -682,7 +682,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     assert!(
         stats["wall"]["median"].as_f64().unwrap() >= stats["total"]["median"].as_f64().unwrap()
     );
-    assert_eq!(stats["peak_rss_mb"]["unit"], "MB");
+    assert_eq!(stats["peak_rss_mb"]["unit"], "MiB");
     assert!(
         m["configs"][0]["samples"][0]["iterations"]
             .as_f64()

@@ -21,6 +21,27 @@ fn tight() -> SolveOptions {
 }
 
 #[test]
+fn the_geometry_set_aside_during_the_solve_comes_back_exactly() {
+    // A shuffled mesh (random numbering, every other element clockwise): the rebuilt
+    // coordinates and elements are the prepared ones, reorientation and RCM order included.
+    let mesh = distorted_channel(12, 5, 3.0, 1.0, 0.3, 7);
+    let mut prepared = PreparedMesh::prepare(&mesh).unwrap();
+    assert!(prepared.reoriented > 0);
+    let (xy, elements) = (prepared.xy.clone(), prepared.elements.clone());
+    prepared.set_geometry_aside();
+    assert!(prepared.xy.is_empty() && prepared.elements.is_empty());
+    assert_eq!(
+        prepared.nodes(),
+        xy.len(),
+        "the counts stay while set aside"
+    );
+    assert_eq!(prepared.elements(), elements.len());
+    prepared.restore_geometry(&mesh);
+    assert_eq!(prepared.xy, xy);
+    assert_eq!(prepared.elements, elements);
+}
+
+#[test]
 fn patch_test_reproduces_the_linear_solution_on_a_distorted_shuffled_mesh() {
     // Straight-sided isoparametric Quad-8 elements contain every linear field, so with an
     // inflow flux g at x = 0 and u = 0 at x = L the discrete solution is u = g (L − x),

@@ -471,7 +471,7 @@ impl DemoApp {
         }
         for a in &self.adapters {
             ui.label(format!(
-                "{} ({}, {}{}), f64: {}, max binding {} MB, max buffer {} MB, {} workgroups per dimension",
+                "{} ({}, {}{}), f64: {}, max binding {} MiB, max buffer {} MiB, {} workgroups per dimension",
                 a.name,
                 a.backend,
                 a.device_type,
@@ -575,12 +575,14 @@ impl DemoApp {
             );
             row(
                 ui,
-                "GPU buffers (MB)",
+                "GPU buffers (MiB)",
                 &gpu_only(|r| format!("{:.1}", r.peak_gpu_buffer_mb)),
             );
         });
         if let Some(mb) = potflow::output::report::peak_rss_mb() {
-            ui.label(format!("process peak memory: {mb:.0} MB (window included)"));
+            ui.label(format!(
+                "process peak memory: {mb:.0} MiB (window included)"
+            ));
         }
         let total = |b: Backend| {
             self.results

@@ -272,7 +272,7 @@ impl FieldRenderer {
         if bytes > limit {
             self.bound = None;
             return Err(format!(
-                "the field needs {} MB, more than this device binds in one buffer ({} MB)",
+                "the field needs {} MiB, more than this device binds in one buffer ({} MiB)",
                 bytes >> 20,
                 limit >> 20
             ));

@@ -33,6 +33,9 @@ pub struct PreparedMesh {
     pub input_nodes: usize,
     /// How many elements were clockwise and have been reoriented.
     pub reoriented: usize,
+    /// Which elements were clockwise in the input, to rebuild `elements` in
+    /// [`PreparedMesh::restore_geometry`].
+    clockwise: Vec<bool>,
 }
 
 /// How an element's det J behaves at the Gauss points.
@@ -136,6 +139,30 @@ pub fn rcm_order(n: usize, elements: &[[u32; NODES]]) -> Vec<u32> {
     order
 }
 
+/// Coordinates of the solver's nodes, `input_node[s]` being solver node s's input node.
+fn solver_xy(mesh: &Mesh, input_node: &[u32]) -> Vec<[f64; 2]> {
+    input_node
+        .iter()
+        .map(|&i| [mesh.x[i as usize], mesh.y[i as usize]])
+        .collect()
+}
+
+/// The mesh's elements in solver node numbers, the clockwise ones reoriented.
+fn solver_elements(mesh: &Mesh, solver_node: &[u32], clockwise: &[bool]) -> Vec<[u32; NODES]> {
+    mesh.quad8
+        .iter()
+        .zip(clockwise)
+        .map(|(el, &cw)| {
+            let el = el.map(|k| solver_node[k as usize]);
+            if cw {
+                REVERSED.map(|k| el[k])
+            } else {
+                el
+            }
+        })
+        .collect()
+}
+
 impl PreparedMesh {
     /// Validates `mesh` and builds the solver's numbering. Errors name the element or node.
     pub fn prepare(mesh: &Mesh) -> Result<Self> {
@@ -220,43 +247,46 @@ impl PreparedMesh {
         for (s, &i) in input_node.iter().enumerate() {
             solver_node[i as usize] = s as u32;
         }
-        let xy = input_node
+        let xy = solver_xy(mesh, &input_node);
+        let clockwise: Vec<bool> = orientations
             .iter()
-            .map(|&i| [mesh.x[i as usize], mesh.y[i as usize]])
+            .map(|o| *o == Orientation::Clockwise)
             .collect();
-        let mut reoriented = 0;
-        let elements = mesh
-            .quad8
-            .iter()
-            .zip(&orientations)
-            .map(|(el, o)| {
-                let el = el.map(|k| solver_node[k as usize]);
-                if *o == Orientation::Clockwise {
-                    reoriented += 1;
-                    REVERSED.map(|k| el[k])
-                } else {
-                    el
-                }
-            })
-            .collect();
+        let elements = solver_elements(mesh, &solver_node, &clockwise);
         Ok(PreparedMesh {
             xy,
             elements,
             input_node,
             solver_node,
             input_nodes: n,
-            reoriented,
+            reoriented: clockwise.iter().filter(|&&c| c).count(),
+            clockwise,
         })
+    }
+
+    /// Frees the coordinates and the elements (at 2M nodes 54 MB) while the solver does not
+    /// need them: between the assembly and the post stage, where the linear solver's set-up and
+    /// iterations make the run's memory peak. [`PreparedMesh::restore_geometry`] rebuilds them.
+    pub fn set_geometry_aside(&mut self) {
+        self.xy = Vec::new();
+        self.elements = Vec::new();
+    }
+
+    /// Rebuilds, exactly, what [`PreparedMesh::set_geometry_aside`] freed, from the mesh
+    /// this was prepared from.
+    pub fn restore_geometry(&mut self, mesh: &Mesh) {
+        self.xy = solver_xy(mesh, &self.input_node);
+        self.elements = solver_elements(mesh, &self.solver_node, &self.clockwise);
     }
 
     /// Number of solver nodes (the used ones).
     pub fn nodes(&self) -> usize {
-        self.xy.len()
+        self.input_node.len()
     }
 
     /// Number of elements.
     pub fn elements(&self) -> usize {
-        self.elements.len()
+        self.clockwise.len()
     }
 
     /// Input nodes used by no element.

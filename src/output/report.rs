@@ -88,14 +88,14 @@ impl GpuReport {
 /// Memory the run used.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryReport {
-    /// Peak resident set size of the process in MB, from the OS (Linux: VmHWM); `None` where
-    /// the OS does not say.
+    /// Peak resident set size of the process in MiB (2^20 bytes; the key's "mb" is kept for
+    /// the reports already written), from the OS (Linux: VmHWM); `None` where it does not say.
     pub peak_rss_mb: Option<f64>,
-    /// GPU buffers held by the context in MB (0 on the CPU backend).
+    /// GPU buffers held by the context in MiB (0 on the CPU backend).
     pub gpu_buffer_mb: f64,
 }
 
-/// Peak resident set size of this process in MB, if the OS reports it.
+/// Peak resident set size of this process in MiB (2^20 bytes), if the OS reports it.
 pub fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 use rayon::prelude::*;
 
 use super::reduce::{dot, norm, sum_blocks, BLOCK};
-use super::{spmv, Preconditioner};
-use crate::assembly::Matrix;
+use super::spmv::LinearOperator;
+use super::Preconditioner;
 
 /// When to stop.
 #[derive(Debug, Clone, Copy)]
@@ -65,8 +65,8 @@ impl Scaled<'_> {
 }
 
 /// r = b / scale − A x; returns ‖r‖.
-fn residual(a: &Matrix, b: Scaled, x: &[f64], r: &mut [f64]) -> f64 {
-    spmv(a, x, r);
+fn residual(a: &dyn LinearOperator, b: Scaled, x: &[f64], r: &mut [f64]) -> f64 {
+    a.apply(x, r);
     let scale = b.scale;
     r.par_iter_mut()
         .zip(b.b)
@@ -83,7 +83,7 @@ fn residual(a: &Matrix, b: Scaled, x: &[f64], r: &mut [f64]) -> f64 {
 /// A right-hand side that is zero or not finite is never reported as converged: there is
 /// nothing to solve, or nothing meaningful.
 pub fn cg(
-    a: &Matrix,
+    a: &dyn LinearOperator,
     b: &[f64],
     x: &mut [f64],
     pc: &dyn Preconditioner,
@@ -109,7 +109,7 @@ pub fn cg(
 
 /// CG on a system whose right-hand side has entries of order 1 at most.
 fn cg_scaled(
-    a: &Matrix,
+    a: &dyn LinearOperator,
     b: Scaled,
     x: &mut [f64],
     pc: &dyn Preconditioner,
@@ -135,7 +135,7 @@ fn cg_scaled(
         let mut rz = dot(&r, &z);
         while iterations < opts.max_iter {
             let ap = &mut z;
-            spmv(a, &p, ap);
+            a.apply(&p, ap);
             let pap = dot(&p, ap);
             if pap.is_nan() || pap <= 0.0 {
                 // Breakdown: A is not positive definite along p (or p vanished).

@@ -40,9 +40,11 @@ pub trait Preconditioner: Sync {
 
 /// Hands memory freed so far back to the system: glibc keeps freed blocks below its mmap
 /// threshold (which grows up to 32 MB as large blocks are freed) in its heaps, where they
-/// would count in the peak for nothing. Called once, before CG, where the peak is
-/// (docs/benchmarks.md): calling it between the AMG levels as well saved 15 MB more at 2M
-/// nodes and cost 0.11 s of set-up, the freed pages faulting in again.
+/// would count in the peak for nothing. Called where the run's memory peaks would be
+/// (docs/benchmarks.md): before the finest level's Galerkin product, before the finest
+/// operator's values are split, and before CG. Each call costs the page faults of whatever
+/// is allocated next; calling it between all the AMG levels saved 15 MB more at 2M nodes and
+/// cost 0.11 s of set-up.
 pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks glibc's own heaps, under their locks.

@@ -2,6 +2,8 @@
 //!
 //! The values may be stored in f64 or f32; products and sums are always formed in f64.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::assembly::Matrix;
@@ -31,17 +33,24 @@ pub fn spmv_csr<V>(indptr: &[u32], indices: &[u32], data: &[V], x: &[f64], y: &m
 where
     V: Copy + Into<f64> + Sync,
 {
+    spmv_rows(indptr, y, |k| {
+        indices[k.clone()]
+            .iter()
+            .zip(&data[k])
+            .map(|(&j, &v)| v.into() * x[j as usize])
+            .sum()
+    });
+}
+
+/// yᵢ = `row(indptr[i]..indptr[i + 1])` for every row i, rows in parallel: the loop every
+/// SpMV shares, whatever its values are stored as.
+pub fn spmv_rows(indptr: &[u32], y: &mut [f64], row: impl Fn(Range<usize>) -> f64 + Sync) {
     y.par_chunks_mut(ROWS_PER_TASK)
         .enumerate()
         .for_each(|(c, ys)| {
             let first = c * ROWS_PER_TASK;
             for (r, yi) in ys.iter_mut().enumerate() {
-                let (s, e) = (indptr[first + r] as usize, indptr[first + r + 1] as usize);
-                *yi = indices[s..e]
-                    .iter()
-                    .zip(&data[s..e])
-                    .map(|(&j, &v)| v.into() * x[j as usize])
-                    .sum();
+                *yi = row(indptr[first + r] as usize..indptr[first + r + 1] as usize);
             }
         });
 }

@@ -45,6 +45,7 @@ mod aggregate;
 mod chebyshev;
 mod dense;
 mod operator;
+mod split;
 pub mod strength;
 mod transfer;
 
@@ -62,7 +63,7 @@ use crate::solver::inverse_diagonal;
 pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
 use operator::Operator;
-pub use operator::Storage;
+pub use operator::{Exact, Storage};
 use transfer::Transfer;
 
 /// The largest coarsest level that is factorised densely: n² doubles (32 MB) and n³/3 flops
@@ -152,12 +153,9 @@ impl Default for AmgOptions {
     }
 }
 
-/// One level of the hierarchy: its operator, its smoother, and the transfer between it and
-/// the next coarser level.
-struct Level<'a> {
-    /// The level's operator: the caller's matrix on the fine level (its pattern borrowed, not
-    /// copied), Galerkin products below.
-    a: Operator<'a>,
+/// One level of the hierarchy apart from its operator (see [`Amg`]): its smoother, and the
+/// transfer between it and the next coarser level.
+struct Level {
     smoother: Chebyshev,
     /// P, stored once: it prolongs and, read by blocks of rows, restricts.
     transfer: Transfer,
@@ -173,10 +171,12 @@ struct LevelWork {
     smoother: ChebyshevWork,
 }
 
-/// The hierarchy: levels from fine to coarse, then the coarsest solve. It borrows the fine
-/// matrix instead of copying it.
+/// The hierarchy: levels from fine to coarse, then the coarsest solve. The finest operator is
+/// the caller's matrix, borrowed ([`Amg::new`]) or taken over ([`Amg::owning`]).
 pub struct Amg<'a> {
-    levels: Vec<Level<'a>>,
+    /// Each level's operator, the finest first (also where there are no levels).
+    operators: Vec<Operator<'a>>,
+    levels: Vec<Level>,
     coarsest: Coarsest,
     work: Mutex<Vec<LevelWork>>,
     /// Rows per level, fine first (the coarsest included).
@@ -185,12 +185,90 @@ pub struct Amg<'a> {
     pub operator_complexity: f64,
 }
 
+/// A hierarchy before its finest operator is attached.
+struct Setup {
+    levels: Vec<Level>,
+    /// The operators of the levels below the finest.
+    coarse_operators: Vec<Operator<'static>>,
+    coarsest: Coarsest,
+    sizes: Vec<usize>,
+    operator_complexity: f64,
+}
+
+impl Setup {
+    fn finish(self, fine: Operator<'_>) -> Amg<'_> {
+        let mut operators = vec![fine];
+        operators.extend(self.coarse_operators);
+        let work = self
+            .levels
+            .iter()
+            .zip(&operators)
+            .map(|(l, a)| LevelWork {
+                rc: vec![0.0; l.transfer.coarse()],
+                xc: vec![0.0; l.transfer.coarse()],
+                partial: vec![0.0; l.transfer.scratch_len()],
+                smoother: ChebyshevWork::new(a.rows()),
+            })
+            .collect();
+        Amg {
+            operators,
+            levels: self.levels,
+            coarsest: self.coarsest,
+            work: Mutex::new(work),
+            sizes: self.sizes,
+            operator_complexity: self.operator_complexity,
+        }
+    }
+}
+
 impl<'a> Amg<'a> {
-    /// Builds the hierarchy of `a` (symmetric positive definite).
+    /// Builds the hierarchy of `a` (symmetric positive definite), borrowing it: the V-cycle
+    /// reads an f32 copy of its values (with [`Storage::F32`]).
     pub fn new(a: &'a Matrix, opts: AmgOptions) -> Result<Self> {
+        let setup = Amg::setup(a, opts)?;
+        let storage = if setup.levels.is_empty() {
+            Storage::F64 // the matrix is only factorised: no copy
+        } else {
+            opts.storage
+        };
+        Ok(setup.finish(Operator::borrowed(a, storage)))
+    }
+
+    /// The matrix with its values exact, as CG reads it, where the hierarchy holds it: taken
+    /// over by [`Amg::owning`], or borrowed in f64.
+    pub fn fine_matrix(&self) -> Option<Exact<'_>> {
+        self.operators[0].exact()
+    }
+
+    /// Whether the finest operator's values are split exactly into the V-cycle's f32 and a
+    /// remainder (`split.rs`): true for [`Amg::owning`] unless some value is outside f32's
+    /// normal range.
+    pub fn fine_is_split(&self) -> bool {
+        self.operators[0].is_split()
+    }
+}
+
+impl Amg<'static> {
+    /// Builds the hierarchy of `a` and takes `a` over: its values are split, exactly, into
+    /// the f32 the V-cycle reads and an i32 remainder, so that CG's matrix and the V-cycle's
+    /// copy of it take 8 bytes per nonzero together instead of 12. CG reads it through
+    /// [`Amg::fine_matrix`].
+    pub fn owning(a: Matrix, opts: AmgOptions) -> Result<Self> {
+        let setup = Amg::setup(&a, opts)?;
+        // The split allocates the f32 values (4 bytes per nonzero) while the f64 ones are
+        // alive: the set-up's freed memory is handed back first.
+        crate::solver::release_freed_memory();
+        Ok(setup.finish(Operator::fine(a)))
+    }
+}
+
+impl Amg<'_> {
+    /// The hierarchy of `a` without its finest operator.
+    fn setup(a: &Matrix, opts: AmgOptions) -> Result<Setup> {
         let fine_nnz = a.nnz() as f64;
         let mut levels = Vec::new();
-        let mut current: Cow<'a, Matrix> = Cow::Borrowed(a);
+        let mut coarse_operators = Vec::new();
+        let mut current: Cow<'_, Matrix> = Cow::Borrowed(a);
         let mut sizes = vec![current.rows()];
         let mut total_nnz = fine_nnz;
         // Near-null space: constants (Laplace's), carried to each coarse level.
@@ -247,12 +325,17 @@ impl<'a> Amg<'a> {
             // Pᵀ only for the Galerkin product: the V-cycle restricts with P's rows.
             let pt: Matrix = p.transpose_view().to_csr();
             laps.lap("transpose");
-            // On the finest level Pᵀ A would be the setup's largest temporary (about twice
-            // the coarse operator), so the product is formed row by row without it. Below,
-            // P has 6-10 entries per row instead of about 2, the row-by-row product's cost
-            // (their product with A's row length) outgrows forming Pᵀ A, and the matrices
-            // are small: (Pᵀ A) P.
-            let coarse: Matrix = if levels.is_empty() {
+            // On the two finest levels Pᵀ A would be the setup's largest temporary (at 2M
+            // nodes it made the run's memory peak on either), so the product is formed row by
+            // row without it, though on level 1, where P has 6-10 entries per row instead of
+            // about 2, that costs about 0.35 s more at 2M nodes (docs/benchmarks.md). Below,
+            // the matrices are small: (Pᵀ A) P. Before the finest level's product the memory
+            // its set-up freed (the strength graph, the filtered matrix) is handed back, where
+            // it would otherwise stay resident beside the product.
+            if levels.is_empty() {
+                crate::solver::release_freed_memory();
+            }
+            let coarse: Matrix = if levels.len() < 2 {
                 galerkin(&pt, &current, &p)
             } else {
                 spgemm(&spgemm(&pt, &current), &p)
@@ -271,23 +354,17 @@ impl<'a> Amg<'a> {
                 coarse.nnz(),
                 laps,
             );
-            // The finest level's operator is borrowed as it is for now: its f32 copy is made
-            // once the hierarchy is built, so that it is not alive beside the next levels'
-            // set-up temporaries (it is the largest array the hierarchy owns).
-            let storage = if levels.is_empty() {
-                Storage::F64
-            } else {
-                opts.storage
-            };
+            // The finest level's operator is attached once the hierarchy is built, so that
+            // its f32 values (the largest array the hierarchy holds) are not alive beside
+            // the next levels' set-up temporaries.
+            if let Cow::Owned(a) = current {
+                coarse_operators.push(Operator::owned(a, opts.storage));
+            }
             levels.push(Level {
-                a: Operator::from_cow(current, storage),
                 smoother,
                 transfer: Transfer::new(p, opts.storage),
             });
             current = Cow::Owned(coarse);
-        }
-        if let Some(finest) = levels.first_mut() {
-            finest.a = Operator::borrowed(a, opts.storage);
         }
         let coarsest = if current.rows() <= MAX_DENSE_COARSE {
             Coarsest::Dense(Cholesky::new(&current).ok_or_else(|| Error::Singular {
@@ -307,19 +384,10 @@ impl<'a> Amg<'a> {
             let work = Mutex::new(ChebyshevWork::new(current.rows()));
             Coarsest::Smoother(current.into_owned(), smoother, work)
         };
-        let work = levels
-            .iter()
-            .map(|l| LevelWork {
-                rc: vec![0.0; l.transfer.coarse()],
-                xc: vec![0.0; l.transfer.coarse()],
-                partial: vec![0.0; l.transfer.scratch_len()],
-                smoother: ChebyshevWork::new(l.a.rows()),
-            })
-            .collect();
-        Ok(Amg {
+        Ok(Setup {
             levels,
+            coarse_operators,
             coarsest,
-            work: Mutex::new(work),
             sizes,
             operator_complexity: total_nnz / fine_nnz,
         })
@@ -347,23 +415,21 @@ impl<'a> Amg<'a> {
             }
             return;
         }
-        let level = &self.levels[l];
+        let (level, a) = (&self.levels[l], &self.operators[l]);
         let (here, below) = work.split_at_mut(1);
         let w = &mut here[0];
-        level.smoother.smooth(&level.a, b, x, true, &mut w.smoother);
+        level.smoother.smooth(a, b, x, true, &mut w.smoother);
         // The residual, then the prolongated correction, in the smoother's scratch: it is
         // free between the two smoothings.
         let r = w.smoother.scratch();
-        level.a.apply(x, r);
+        a.apply(x, r);
         r.par_iter_mut().zip(b).for_each(|(r, b)| *r = b - *r);
         level.transfer.restrict(r, &mut w.rc, &mut w.partial);
         self.vcycle(l + 1, &w.rc, &mut w.xc, below);
         let r = w.smoother.scratch();
         level.transfer.prolong(&w.xc, r);
         x.par_iter_mut().zip(&*r).for_each(|(x, c)| *x += c);
-        level
-            .smoother
-            .smooth(&level.a, b, x, false, &mut w.smoother);
+        level.smoother.smooth(a, b, x, false, &mut w.smoother);
     }
 }
 

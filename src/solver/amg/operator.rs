@@ -10,8 +10,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use super::split::{self, FineValues, Narrow};
 use crate::assembly::Matrix;
-use crate::solver::spmv::{spmv_csr, LinearOperator};
+use crate::solver::spmv::{spmv_csr, spmv_rows, LinearOperator};
 
 /// How the V-cycle's matrices are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,9 @@ pub enum Storage {
 
 enum Values<'a> {
     F64(Cow<'a, [f64]>),
-    F32(Vec<f32>),
+    F32(Narrow<f32>),
+    /// The finest level of a hierarchy that owns its matrix: f32 for the V-cycle, exact for CG.
+    Fine(FineValues),
 }
 
 /// One matrix of the V-cycle. On the finest level it borrows the caller's pattern (and, in
@@ -34,8 +37,9 @@ pub struct Operator<'a> {
     values: Values<'a>,
 }
 
-fn narrowed(values: &[f64]) -> Vec<f32> {
-    values.iter().map(|&v| v as f32).collect()
+/// v rounded to f32.
+fn narrow(v: f64) -> f32 {
+    v as f32
 }
 
 impl<'a> Operator<'a> {
@@ -47,7 +51,7 @@ impl<'a> Operator<'a> {
             indices: Cow::Borrowed(a.indices()),
             values: match storage {
                 Storage::F64 => Values::F64(Cow::Borrowed(a.data())),
-                Storage::F32 => Values::F32(narrowed(a.data())),
+                Storage::F32 => Values::F32(Narrow::from_slice(a.data(), narrow)),
             },
         }
     }
@@ -62,17 +66,37 @@ impl<'a> Operator<'a> {
             indices: Cow::Owned(indices),
             values: match storage {
                 Storage::F64 => Values::F64(Cow::Owned(data)),
-                Storage::F32 => Values::F32(narrowed(&data)),
+                // In the f64 values' own buffer: no second array alive while converting.
+                Storage::F32 => Values::F32(Narrow::in_place(data, |_, v| narrow(v))),
             },
         }
     }
 
-    /// `a` as `storage`: borrowed where `a` is, owned where it is owned.
-    pub fn from_cow(a: Cow<'a, Matrix>, storage: Storage) -> Self {
-        match a {
-            Cow::Borrowed(a) => Operator::borrowed(a, storage),
-            Cow::Owned(a) => Operator::owned(a, storage),
+    /// `a` taken over as the finest level of a hierarchy that owns it: the V-cycle reads its
+    /// values as f32, CG reads them exactly through [`Operator::exact`] (see `split.rs`).
+    pub fn fine(a: Matrix) -> Operator<'static> {
+        let rows = a.rows();
+        let (indptr, indices, data) = a.into_raw_storage();
+        Operator {
+            rows,
+            indptr: Cow::Owned(indptr),
+            indices: Cow::Owned(indices),
+            values: Values::Fine(FineValues::new(data)),
         }
+    }
+
+    /// The matrix with its values exactly as given, where this operator keeps them: taken
+    /// over by [`Operator::fine`], or borrowed in f64.
+    pub fn exact(&self) -> Option<Exact<'_>> {
+        match &self.values {
+            Values::Fine(_) | Values::F64(_) => Some(Exact(self)),
+            Values::F32(_) => None,
+        }
+    }
+
+    /// Whether the values are split into f32 and a remainder (see `split.rs`).
+    pub fn is_split(&self) -> bool {
+        matches!(&self.values, Values::Fine(f) if f.is_split())
     }
 
     pub fn rows(&self) -> usize {
@@ -90,7 +114,18 @@ impl<'a> Operator<'a> {
     ) {
         match &self.values {
             Values::F64(v) => add_transposed(&self.indptr, &self.indices, v, rows, x, slot, out),
-            Values::F32(v) => add_transposed(&self.indptr, &self.indices, v, rows, x, slot, out),
+            Values::F32(v) => add_transposed(
+                &self.indptr,
+                &self.indices,
+                v.as_slice(),
+                rows,
+                x,
+                slot,
+                out,
+            ),
+            Values::Fine(f) => {
+                add_transposed(&self.indptr, &self.indices, f.hi(), rows, x, slot, out)
+            }
         }
     }
 }
@@ -116,7 +151,37 @@ impl LinearOperator for Operator<'_> {
     fn apply(&self, x: &[f64], y: &mut [f64]) {
         match &self.values {
             Values::F64(v) => spmv_csr(&self.indptr, &self.indices, v, x, y),
-            Values::F32(v) => spmv_csr(&self.indptr, &self.indices, v, x, y),
+            Values::F32(v) => spmv_csr(&self.indptr, &self.indices, v.as_slice(), x, y),
+            Values::Fine(f) => spmv_csr(&self.indptr, &self.indices, f.hi(), x, y),
+        }
+    }
+}
+
+/// An operator read with its values exact: CG's matrix, where the hierarchy owns it.
+pub struct Exact<'o>(&'o Operator<'o>);
+
+impl LinearOperator for Exact<'_> {
+    fn apply(&self, x: &[f64], y: &mut [f64]) {
+        let a = self.0;
+        match &a.values {
+            Values::F64(v) => spmv_csr(&a.indptr, &a.indices, v, x, y),
+            Values::Fine(FineValues::Whole { values, .. }) => {
+                spmv_csr(&a.indptr, &a.indices, values, x, y)
+            }
+            Values::Fine(FineValues::Split { hi, remainders }) => {
+                let r = remainders.as_slice();
+                let cols = &a.indices;
+                // The same products, summed in the same order, as spmv_csr on the f64 values.
+                spmv_rows(&a.indptr, y, |k| {
+                    cols[k.clone()]
+                        .iter()
+                        .zip(&hi[k.clone()])
+                        .zip(&r[k])
+                        .map(|((&j, &h), &r)| split::join(h, r) * x[j as usize])
+                        .sum()
+                });
+            }
+            Values::F32(_) => unreachable!("Operator::exact refuses f32 values"),
         }
     }
 }
