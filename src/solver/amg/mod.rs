@@ -28,7 +28,10 @@
 //! of its rows, see `transfer.rs`), so M⁻¹ is symmetric positive definite: a valid CG
 //! preconditioner. Every operation is a parallel pass over a matrix or a vector. The
 //! V-cycle's matrices are stored with f32 values by default ([`Storage`]): a third less
-//! memory traffic per SpMV, the same iteration counts.
+//! memory traffic per SpMV, the same iteration counts. A hierarchy that takes the fine matrix
+//! over ([`Amg::owning`], what `potflow solve` uses) keeps its values as that f32 plus an
+//! exact i32 remainder (`split.rs`), from which CG reads the f64 matrix bit for bit: the two
+//! readers share 8 bytes per nonzero instead of taking 12.
 //!
 //! Classical Ruge-Stüben AMG does badly on Quad-8 matrices (positive off-diagonals, no
 //! M-matrix); smoothed aggregation does not rely on their sign. The symmetric measure alone
@@ -54,7 +57,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::spgemm::{galerkin, spgemm};
+use super::spgemm::{galerkin, galerkin_by_rows};
 use super::spmv::LinearOperator;
 use super::Preconditioner;
 use crate::assembly::Matrix;
@@ -325,20 +328,21 @@ impl Amg<'_> {
             // Pᵀ only for the Galerkin product: the V-cycle restricts with P's rows.
             let pt: Matrix = p.transpose_view().to_csr();
             laps.lap("transpose");
-            // On the two finest levels Pᵀ A would be the setup's largest temporary (at 2M
-            // nodes it made the run's memory peak on either), so the product is formed row by
-            // row without it, though on level 1, where P has 6-10 entries per row instead of
-            // about 2, that costs about 0.35 s more at 2M nodes (docs/benchmarks.md). Below,
-            // the matrices are small: (Pᵀ A) P. Before the finest level's product the memory
-            // its set-up freed (the strength graph, the filtered matrix) is handed back, where
-            // it would otherwise stay resident beside the product.
+            // Pᵀ A stored whole would be the set-up's largest temporary (at 2M nodes it made the
+            // run's memory peak on level 0 and on level 1), so neither product stores it. On
+            // the finest level, where P has about 2 entries per row, coarse row c is formed
+            // as Σᵢ (Pᵀ)_ci Σⱼ aᵢⱼ (row j of P); below, where P has 6-10, that repeats too many
+            // products, and each row of Pᵀ A is formed first and then multiplied by P. Before
+            // the finest level's product the memory its set-up freed (the strength graph, the
+            // filtered matrix) is handed back, where it would otherwise stay resident beside
+            // the product.
             if levels.is_empty() {
                 crate::solver::release_freed_memory();
             }
-            let coarse: Matrix = if levels.len() < 2 {
+            let coarse: Matrix = if levels.is_empty() {
                 galerkin(&pt, &current, &p)
             } else {
-                spgemm(&spgemm(&pt, &current), &p)
+                galerkin_by_rows(&pt, &current, &p)
             };
             drop(pt);
             laps.lap("galerkin");

@@ -58,30 +58,31 @@ impl<'a> Operator<'a> {
 
     /// `a` stored as `storage`, taking its arrays over.
     pub fn owned(a: Matrix, storage: Storage) -> Operator<'static> {
-        let rows = a.rows();
-        let (indptr, indices, data) = a.into_raw_storage();
-        Operator {
-            rows,
-            indptr: Cow::Owned(indptr),
-            indices: Cow::Owned(indices),
-            values: match storage {
-                Storage::F64 => Values::F64(Cow::Owned(data)),
-                // In the f64 values' own buffer: no second array alive while converting.
-                Storage::F32 => Values::F32(Narrow::in_place(data, |_, v| narrow(v))),
-            },
-        }
+        Operator::taken_over(a, |data| match storage {
+            Storage::F64 => Values::F64(Cow::Owned(data)),
+            // In the f64 values' own buffer: no second array alive while converting.
+            Storage::F32 => Values::F32(Narrow::in_place(data, |_, v| narrow(v))),
+        })
     }
 
     /// `a` taken over as the finest level of a hierarchy that owns it: the V-cycle reads its
     /// values as f32, CG reads them exactly through [`Operator::exact`] (see `split.rs`).
     pub fn fine(a: Matrix) -> Operator<'static> {
+        Operator::taken_over(a, |data| Values::Fine(FineValues::new(data)))
+    }
+
+    /// `a`'s pattern taken over, its values stored by `values`.
+    fn taken_over(
+        a: Matrix,
+        values: impl FnOnce(Vec<f64>) -> Values<'static>,
+    ) -> Operator<'static> {
         let rows = a.rows();
         let (indptr, indices, data) = a.into_raw_storage();
         Operator {
             rows,
             indptr: Cow::Owned(indptr),
             indices: Cow::Owned(indices),
-            values: Values::Fine(FineValues::new(data)),
+            values: values(data),
         }
     }
 
