@@ -252,16 +252,22 @@ impl<'a> Amg<'a> {
 }
 
 impl Amg<'static> {
-    /// Builds the hierarchy of `a` and takes `a` over: its values are split, exactly, into
-    /// the f32 the V-cycle reads and an i32 remainder, so that CG's matrix and the V-cycle's
-    /// copy of it take 8 bytes per nonzero together instead of 12. CG reads it through
-    /// [`Amg::fine_matrix`].
+    /// Builds the hierarchy of `a` and takes `a` over. With [`Storage::F32`] its values are
+    /// split, exactly, into the f32 the V-cycle reads and an i32 remainder, so that CG's
+    /// matrix and the V-cycle's copy of it take 8 bytes per nonzero together instead of 12.
+    /// CG reads it through [`Amg::fine_matrix`].
     pub fn owning(a: Matrix, opts: AmgOptions) -> Result<Self> {
         let setup = Amg::setup(&a, opts)?;
-        // The split allocates the f32 values (4 bytes per nonzero) while the f64 ones are
-        // alive: the set-up's freed memory is handed back first.
-        crate::solver::release_freed_memory();
-        Ok(setup.finish(Operator::fine(a)))
+        let fine = match opts.storage {
+            Storage::F32 => {
+                // The split allocates the f32 values (4 bytes per nonzero) while the f64 ones
+                // are alive: the set-up's freed memory is handed back first.
+                crate::solver::release_freed_memory();
+                Operator::fine(a)
+            }
+            Storage::F64 => Operator::owned(a, Storage::F64),
+        };
+        Ok(setup.finish(fine))
     }
 }
 
