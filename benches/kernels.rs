@@ -16,6 +16,7 @@ use potflow::element::stiffness_element;
 use potflow::gpu::{AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh, PreparedMesh};
 use potflow::solve::{linear_system, SolveOptions};
+use potflow::solver::spmv::LinearOperator;
 use potflow::solver::{cg, spmv, Amg, AmgOptions, CgOptions, Preconditioner};
 
 fn mesh() -> Mesh {
@@ -71,6 +72,15 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(spmv_bytes as u64));
     g.bench_function("spmv (parallel CSR)", |b| {
         b.iter(|| spmv(&a, black_box(&x), &mut y))
+    });
+    // CG's SpMV where the hierarchy owns the matrix: the same bytes, each value rebuilt from
+    // its f32 and i32 remainder (src/solver/amg/split.rs).
+    let owning = Amg::owning(a.clone(), AmgOptions::default()).expect("AMG hierarchy");
+    let split = owning
+        .fine_matrix()
+        .expect("an owning hierarchy reads its matrix exactly");
+    g.bench_function("spmv (split values, CG's matrix)", |b| {
+        b.iter(|| split.apply(black_box(&x), &mut y))
     });
     // STREAM triad a = b + s c over as many bytes as the SpMV moves.
     let len = spmv_bytes / 24;

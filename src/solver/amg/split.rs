@@ -34,14 +34,14 @@ fn splits(v: f64, h: f32) -> bool {
     v == 0.0 || h.is_normal()
 }
 
-/// s = sign(h) · 2^(E − 53) from h's sign and biased exponent (f32 bias 127, f64 bias 1023:
-/// the f64 biased exponent is E_b − 127 − 53 + 1023 = E_b + 843).
+/// s = sign(h) · 2^(E − 53): h with its mantissa cleared is sign(h) · 2^E, and the product
+/// with 2^−53 is exact (E ≥ −126). It gives ±0 for h = ±0 (a zero's remainder is 0, and
+/// 0 · −0 = −0 keeps the sign of v = −0).
 #[inline(always)]
 fn unit_of_normal(h: f32) -> f64 {
-    let bits = h.to_bits();
-    let sign = u64::from(bits >> 31) << 63;
-    let exponent = u64::from((bits >> 23) & 0xff) + 843;
-    f64::from_bits(sign | exponent << 52)
+    const EXPONENT_AND_SIGN: u64 = 0xfff0_0000_0000_0000;
+    const TWO_TO_MINUS_53: f64 = 1.0 / (1u64 << 53) as f64;
+    f64::from_bits(f64::from(h).to_bits() & EXPONENT_AND_SIGN) * TWO_TO_MINUS_53
 }
 
 /// v rebuilt from its f32 and its remainder.
