@@ -21,7 +21,7 @@ impl Accumulator {
         }
     }
 
-    /// value[j] += v.
+    /// `value[j] += v`.
     fn add(&mut self, j: usize, v: f64) {
         if !self.touched[j] {
             self.touched[j] = true;
