@@ -69,18 +69,21 @@ impl<'a> Csr<'a> {
     }
 }
 
-/// The `n` rows of an `n × m` product, each computed by `row(i, accumulator)`, in parallel
-/// (see [`gather`]).
+/// The `n` rows of an `n × m` product, each computed by `row(i, accumulator)` and then
+/// handed, sorted, to `finish(i, columns, values)`, in parallel (see [`gather`]).
 fn rows_in_parallel(
     (n, m): (usize, usize),
     row: impl Fn(usize, &mut Accumulator) + Sync,
+    finish: impl Fn(usize, &[u32], &mut [f64]) + Sync,
 ) -> Matrix {
     let c = gather(
         n,
         || Accumulator::new(m),
         |i, acc, cols, vals| {
+            let start = cols.len();
             row(i, acc);
             acc.flush(cols, vals);
+            finish(i, &cols[start..], &mut vals[start..]);
         },
     );
     Matrix::new((n, m), c.ptr, c.cols, c.vals)
@@ -88,15 +91,29 @@ fn rows_in_parallel(
 
 /// C = A B.
 pub fn spgemm(a: &Matrix, b: &Matrix) -> Matrix {
+    spgemm_then(a, b, |_, _, _| {})
+}
+
+/// C = A B, each row of C handed to `finish(i, columns, values)` as it is formed (sorted),
+/// to be changed in place.
+pub fn spgemm_then(
+    a: &Matrix,
+    b: &Matrix,
+    finish: impl Fn(usize, &[u32], &mut [f64]) + Sync,
+) -> Matrix {
     assert_eq!(a.cols(), b.rows(), "spgemm: inner dimensions differ");
     let (a, b_csr) = (Csr::of(a), Csr::of(b));
-    rows_in_parallel((a.ptr.len() - 1, b.cols()), |i, acc| {
-        for (k, aik) in a.row(i) {
-            for (j, bkj) in b_csr.row(k) {
-                acc.add(j, aik * bkj);
+    rows_in_parallel(
+        (a.ptr.len() - 1, b.cols()),
+        |i, acc| {
+            for (k, aik) in a.row(i) {
+                for (j, bkj) in b_csr.row(k) {
+                    acc.add(j, aik * bkj);
+                }
             }
-        }
-    })
+        },
+        finish,
+    )
 }
 
 /// The Galerkin product Pᵀ A P, row by row from `pt` = Pᵀ: coarse row c is
@@ -106,16 +123,20 @@ pub fn galerkin(pt: &Matrix, a: &Matrix, p: &Matrix) -> Matrix {
     assert_eq!(pt.cols(), a.rows(), "galerkin: Pᵀ and A differ in size");
     assert_eq!(a.cols(), p.rows(), "galerkin: A and P differ in size");
     let (pt_csr, a, p_csr) = (Csr::of(pt), Csr::of(a), Csr::of(p));
-    rows_in_parallel((pt.rows(), p.cols()), |c, acc| {
-        for (i, pci) in pt_csr.row(c) {
-            for (j, aij) in a.row(i) {
-                let w = pci * aij;
-                for (k, pjk) in p_csr.row(j) {
-                    acc.add(k, w * pjk);
+    rows_in_parallel(
+        (pt.rows(), p.cols()),
+        |c, acc| {
+            for (i, pci) in pt_csr.row(c) {
+                for (j, aij) in a.row(i) {
+                    let w = pci * aij;
+                    for (k, pjk) in p_csr.row(j) {
+                        acc.add(k, w * pjk);
+                    }
                 }
             }
-        }
-    })
+        },
+        |_, _, _| {},
+    )
 }
 
 /// (Pᵀ A) P without storing Pᵀ A: coarse row c forms row c of Pᵀ A in a scratch

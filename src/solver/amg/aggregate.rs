@@ -94,30 +94,24 @@ pub fn tentative(aggs: &Aggregates, b: &[f64]) -> (Matrix, Vec<f64>) {
     )
 }
 
-/// P = (I − ω D⁻¹A) T with ω = 4 / (3 ρ(D⁻¹A)).
+/// P = (I − ω D⁻¹A) T with ω = 4 / (3 ρ(D⁻¹A)), row by row as A T is formed.
 pub fn smooth_prolongator(a: &Matrix, t: &Matrix, inv_diag: &[f64], lambda_max: f64) -> Matrix {
     let omega = 4.0 / (3.0 * lambda_max);
-    let mut p: Matrix = crate::solver::spgemm::spgemm(a, t);
     let t_indptr = t.indptr();
     let t_indptr = t_indptr.raw_storage();
     let (t_cols, t_vals) = (t.indices(), t.data());
-    let indptr: Vec<u32> = p.indptr().raw_storage().to_vec();
-    let indices: Vec<u32> = p.indices().to_vec();
-    let data = p.data_mut();
-    for i in 0..a.rows() {
-        let (s, e) = (indptr[i] as usize, indptr[i + 1] as usize);
+    crate::solver::spgemm::spgemm_then(a, t, |i, cols, vals| {
         let scale = -omega * inv_diag[i];
-        for v in &mut data[s..e] {
+        for v in vals.iter_mut() {
             *v *= scale;
         }
         for k in t_indptr[i] as usize..t_indptr[i + 1] as usize {
             // T's entry (i, agg) lies in A T's pattern: aᵢᵢ ≠ 0 and T(i, agg) ≠ 0.
-            if let Ok(pos) = indices[s..e].binary_search(&t_cols[k]) {
-                data[s + pos] += t_vals[k];
+            if let Ok(pos) = cols.binary_search(&t_cols[k]) {
+                vals[pos] += t_vals[k];
             }
         }
-    }
-    p
+    })
 }
 
 /// A filtered to the strength graph: the diagonal, the strong entries, and every weak
