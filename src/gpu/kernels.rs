@@ -37,6 +37,17 @@ impl GpuContext {
         self.chunk_forced = true;
     }
 
+    /// The dispatches for a mesh of `e` elements: the largest chunk, which the buffers are
+    /// sized for (not the device's largest), and each chunk's first element and count.
+    fn chunks(&self, e: usize) -> (u64, impl Iterator<Item = (usize, usize)>) {
+        let step = self.chunk_for(e);
+        let largest = step.min(e).max(1) as u64;
+        let each = (0..e)
+            .step_by(step)
+            .map(move |first| (first, step.min(e - first)));
+        (largest, each)
+    }
+
     fn upload(&self, name: &'static str, bytes: &[u8], usage: U) -> Result<wgpu::Buffer> {
         if bytes.len() as u64 > self.max_binding {
             return Err(Error::Gpu(format!(
@@ -126,9 +137,7 @@ impl GpuContext {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
         // Buffers sized for the chunks this mesh needs, not the device's largest.
-        let e = mesh.elements();
-        let step = self.chunk_for(e);
-        let chunk = step.min(e).max(1) as u64;
+        let (chunk, chunks) = self.chunks(mesh.elements());
         let index_bytes = if with_indices {
             chunk * SLOTS as u64 * 4
         } else {
@@ -141,8 +150,7 @@ impl GpuContext {
         let staging_rows = self.buffer("staging.rows", index_bytes, STAGING)?;
         let staging_cols = self.buffer("staging.cols", index_bytes, STAGING)?;
 
-        for first in (0..e).step_by(step) {
-            let count = step.min(e - first);
+        for (first, count) in chunks {
             let (params, coordinates) = self.chunk_inputs(mesh, first, count, with_indices)?;
             // The node numbers, for the slots' rows and columns.
             let elements: Vec<u32> = mesh.elements[first..first + count]
@@ -195,14 +203,11 @@ impl GpuContext {
     ) -> Result<ElementFields> {
         let _guard = self.exclusive()?;
         let p = self.precision.bytes() as u64;
-        let e = mesh.elements();
-        let step = self.chunk_for(e);
-        let chunk = step.min(e).max(1) as u64;
+        let (chunk, chunks) = self.chunks(mesh.elements());
         let fields = self.buffer("velocity.gradients", chunk * 8 * p, STORAGE_OUT)?;
         let staging = self.buffer("staging.gradients", chunk * 8 * p, STAGING)?;
         let mut out = ElementFields::default();
-        for first in (0..e).step_by(step) {
-            let count = step.min(e - first);
+        for (first, count) in chunks {
             let (params, coordinates) = self.chunk_inputs(mesh, first, count, false)?;
             let potentials = self.upload(
                 "potentials",

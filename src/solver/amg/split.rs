@@ -51,15 +51,13 @@ pub fn join(h: f32, r: i32) -> f64 {
 }
 
 /// The remainder r = (v − h) / s of `v` against `h` = fl32(v), where [`splits`] holds: the
-/// division is a multiplication by sign(h) · 2^(53 − E), exact (f64 biased exponent
-/// 53 − (E_b − 127) + 1023 = 1203 − E_b), and the result an integer by the argument above.
-/// (v = ±0 gives h = ±0 and r = 0.)
+/// division by a power of two is exact, and the result an integer by the argument above.
 #[inline(always)]
 fn remainder(v: f64, h: f32) -> i32 {
-    let bits = h.to_bits();
-    let sign = u64::from(bits >> 31) << 63;
-    let exponent = 1203 - u64::from((bits >> 23) & 0xff);
-    let r = (v - f64::from(h)) * f64::from_bits(sign | exponent << 52);
+    if v == 0.0 {
+        return 0;
+    }
+    let r = (v - f64::from(h)) / unit_of_normal(h);
     debug_assert!(r == r.trunc() && r.abs() <= f64::from(1 << 29) && join(h, r as i32) == v);
     r as i32
 }
