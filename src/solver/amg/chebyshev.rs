@@ -163,6 +163,11 @@ impl Chebyshev {
         &self.inv_diag
     }
 
+    /// SpMVs per application from a nonzero start.
+    pub fn degree(&self) -> usize {
+        self.degree
+    }
+
     /// The estimate of ρ(D⁻¹A).
     pub fn lambda_max(&self) -> f64 {
         self.lambda_max

@@ -43,6 +43,12 @@ impl Cholesky {
         Some(Cholesky { n, l })
     }
 
+    /// The bytes a solve reads from the factor: its lower triangle, once forward and once
+    /// back.
+    pub fn bytes(&self) -> usize {
+        self.n * (self.n + 1) * 8
+    }
+
     /// x = A⁻¹ b.
     pub fn solve(&self, b: &[f64], x: &mut [f64]) {
         let n = self.n;

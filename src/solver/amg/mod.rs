@@ -413,6 +413,52 @@ impl Amg<'_> {
         matches!(self.coarsest, Coarsest::Dense(_))
     }
 
+    /// The bytes one V-cycle ([`Amg::vcycle`]) moves at least, to compare its time with the
+    /// memory's bandwidth (the `floor` benchmark). Every array is counted once per pass
+    /// over it, as if no cache kept anything from one pass to the next, and a vector entry
+    /// is 8 bytes. On a level with a degree-d smoother and n unknowns:
+    ///
+    /// ```text
+    /// matrix    2d SpMVs: d − 1 in the pre-smoothing from zero, 1 for the residual,
+    ///           d in the post-smoothing                          2d × (its bytes)
+    /// P         the restriction and the prolongation             2 × (P's bytes)
+    /// partials  the restriction's partial sums, written and read  16 × (their number)
+    /// vectors   pre-smoothing from zero: x cleared 1, r = D⁻¹b 3, d = r/θ 2,
+    ///           each further step 11 (x += d 3, A d 2, r and d updated 6), x += d 3
+    ///                                                            9 + 11 (d − 1)
+    ///           post-smoothing: A x 2, r = D⁻¹(b − A x) 4, d = r/θ 2, the steps,
+    ///           x += d 3                                         11 d
+    ///           residual (A x 2, r = b − A x 3) 5, the transfers' fine vectors 2,
+    ///           x += correction 3                                10
+    ///                                                            (22 d + 8) × 8 n
+    /// ```
+    ///
+    /// and on the coarsest level its dense factor's triangle read twice, or its smoother
+    /// from zero (d − 1 SpMVs and 9 + 11 (d − 1) vector passes).
+    pub fn cycle_bytes(&self) -> usize {
+        let levels: usize = self
+            .levels
+            .iter()
+            .zip(&self.operators)
+            .map(|(level, a)| {
+                let d = level.smoother.degree();
+                let partials = level.transfer.scratch_len();
+                2 * d * a.bytes()
+                    + 2 * level.transfer.bytes()
+                    + 16 * partials
+                    + (22 * d + 8) * 8 * a.rows()
+            })
+            .sum();
+        let coarsest = match &self.coarsest {
+            Coarsest::Dense(cholesky) => cholesky.bytes(),
+            Coarsest::Smoother(a, smoother, _) => {
+                let d = smoother.degree();
+                (d - 1) * (a.nnz() * 12 + (a.rows() + 1) * 4) + (9 + 11 * (d - 1)) * 8 * a.rows()
+            }
+        };
+        levels + coarsest
+    }
+
     /// One V-cycle from level `l` down: x ≈ A_l⁻¹ b. `work[0]` is level l's scratch.
     fn vcycle(&self, l: usize, b: &[f64], x: &mut [f64], work: &mut [LevelWork]) {
         if l == self.levels.len() {

@@ -104,6 +104,17 @@ impl<'a> Operator<'a> {
         self.rows
     }
 
+    /// The bytes one SpMV of the V-cycle reads from this matrix: its values at the width
+    /// the V-cycle reads them (the f32 half of split values), its u32 column indices and its
+    /// row pointers.
+    pub fn bytes(&self) -> usize {
+        let width = match &self.values {
+            Values::F64(_) => 8,
+            Values::F32(_) | Values::Fine(_) => 4,
+        };
+        self.indices.len() * (width + 4) + self.indptr.len() * 4
+    }
+
     /// `out[slot(c)] += a_ic x_i` for every entry (i, c) of `rows`, row by row in stored
     /// order: the rows' share of `Aᵀ x`, with the columns mapped by `slot`.
     pub fn add_transposed_rows(

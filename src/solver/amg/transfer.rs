@@ -206,6 +206,11 @@ impl Transfer {
         self.coarse
     }
 
+    /// The bytes one prolongation or one restriction reads from P (see [`Operator::bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.p.bytes()
+    }
+
     /// Length of the scratch [`Transfer::restrict`] needs.
     pub fn scratch_len(&self) -> usize {
         match &self.restriction {
