@@ -4,8 +4,8 @@
 //! STREAM-like triad over the same number of bytes, [`Amg::cycle_bytes`]: what the cycle must
 //! move at least, every array counted once per pass. The ratio of the two times is how close
 //! the cycle runs to the memory's bandwidth. The mesh is the generated channel_with_cylinder
-//! with POTFLOW_FLOOR_NODES nodes (default 2,000,000: about 4 GB per cycle, 130 times the
-//! last-level cache of the machine in docs/benchmarks.md), so the figure is DRAM's, unlike
+//! with POTFLOW_FLOOR_NODES nodes (default 2,000,000: about 3.8 GB per cycle, 120 times the
+//! 32 MB last-level cache of the machine in docs/benchmarks.md), so the figure is DRAM's, unlike
 //! the `bandwidth` group of the `kernels` bench, whose 28 MB fit in that cache.
 //!
 //! `cargo bench --bench floor` (building the mesh and its hierarchy takes about half a

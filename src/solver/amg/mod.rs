@@ -413,7 +413,7 @@ impl Amg<'_> {
         matches!(self.coarsest, Coarsest::Dense(_))
     }
 
-    /// The bytes one V-cycle ([`Amg::vcycle`]) moves at least, to compare its time with the
+    /// The bytes one V-cycle (`vcycle`) moves at least, to compare its time with the
     /// memory's bandwidth (the `floor` benchmark). Every array is counted once per pass
     /// over it, as if no cache kept anything from one pass to the next, and a vector entry
     /// is 8 bytes. On a level with a degree-d smoother and n unknowns:
