@@ -13,8 +13,9 @@
 
 use std::hint::black_box;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rayon::prelude::*;
 
 use potflow::mesh::generate;
 use potflow::solve::{linear_system, SolveOptions};
@@ -26,26 +27,6 @@ fn nodes() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000_000)
-}
-
-/// A STREAM triad `a = b + 3 c` over `bytes` bytes (24 per entry), timed by `name`.
-fn triad(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    name: &str,
-    bytes: usize,
-) {
-    let len = bytes / 24;
-    let (b, c) = (vec![1.0f64; len], vec![2.0f64; len]);
-    let mut a = vec![0.0f64; len];
-    g.throughput(Throughput::Bytes((len * 24) as u64));
-    g.bench_function(name, |bench| {
-        bench.iter(|| {
-            a.par_iter_mut()
-                .zip(b.par_iter().zip(&c))
-                .with_min_len(1 << 14)
-                .for_each(|(a, (b, c))| *a = b + 3.0 * c)
-        })
-    });
 }
 
 fn benches(c: &mut Criterion) {
@@ -70,9 +51,9 @@ fn benches(c: &mut Criterion) {
     g.bench_function("amg v-cycle", |b| {
         b.iter(|| amg.apply(black_box(&r), &mut z))
     });
-    triad(&mut g, "stream triad (the v-cycle's bytes)", cycle);
+    common::triad(&mut g, "stream triad (the v-cycle's bytes)", cycle);
     // CG's SpMV on the split values: f32, i32 remainder and u32 column index per nonzero.
-    let spmv_bytes = nnz * 12 + (n + 1) * 4 + 2 * n * 8;
+    let spmv_bytes = common::spmv_bytes(n, nnz);
     let a = amg
         .fine_matrix()
         .expect("an owning hierarchy reads its matrix exactly");
@@ -81,7 +62,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("spmv (split values, CG's matrix)", |b| {
         b.iter(|| a.apply(black_box(&z), &mut y))
     });
-    triad(&mut g, "stream triad (the spmv's bytes)", spmv_bytes);
+    common::triad(&mut g, "stream triad (the spmv's bytes)", spmv_bytes);
     g.finish();
 }
 

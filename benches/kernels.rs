@@ -8,8 +8,9 @@
 use std::hint::black_box;
 use std::path::Path;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rayon::prelude::*;
 
 use potflow::assembly::{stiffness_slots, stiffness_values, CsrPattern};
 use potflow::element::stiffness_element;
@@ -67,8 +68,7 @@ fn benches(c: &mut Criterion) {
     let x = vec![1.0; n];
     let mut y = vec![0.0; n];
     let mut g = c.benchmark_group("bandwidth");
-    // Bytes an SpMV must move at least: values and column indices once, row pointers, x and y.
-    let spmv_bytes = a.nnz() * 12 + (n + 1) * 4 + 2 * n * 8;
+    let spmv_bytes = common::spmv_bytes(n, a.nnz());
     g.throughput(Throughput::Bytes(spmv_bytes as u64));
     g.bench_function("spmv (parallel CSR)", |b| {
         b.iter(|| spmv(&a, black_box(&x), &mut y))
@@ -83,18 +83,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| split.apply(black_box(&x), &mut y))
     });
     // STREAM triad a = b + s c over as many bytes as the SpMV moves.
-    let len = spmv_bytes / 24;
-    let (bv, cv) = (vec![1.0f64; len], vec![2.0f64; len]);
-    let mut av = vec![0.0f64; len];
-    g.throughput(Throughput::Bytes((len * 24) as u64));
-    g.bench_function("stream triad (same bytes)", |b| {
-        b.iter(|| {
-            av.par_iter_mut()
-                .zip(bv.par_iter().zip(&cv))
-                .with_min_len(1 << 14)
-                .for_each(|(a, (b, c))| *a = b + 3.0 * c)
-        })
-    });
+    common::triad(&mut g, "stream triad (same bytes)", spmv_bytes);
     g.finish();
 
     let mut g = c.benchmark_group("solver");
