@@ -40,9 +40,19 @@ pub struct AdapterChoice {
     pub hardware_only: bool,
 }
 
+/// The wgpu backends potflow asks for: Vulkan, Metal and DX12, or what WGPU_BACKEND names.
+/// OpenGL is left out unless asked for: merely enabled, wgpu's GL backend brings up EGL, and
+/// with Mesa's llvmpipe behind it child processes aborted at exit with glibc's "corrupted
+/// size vs. prev_size" (gfx-rs/wgpu#3250, #4285), after their work was done.
+fn backends() -> wgpu::Backends {
+    wgpu::Backends::PRIMARY.with_env()
+}
+
 fn instance() -> wgpu::Instance {
     // Honours WGPU_BACKEND and the other wgpu environment variables.
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    descriptor.backends = backends();
+    wgpu::Instance::new(descriptor)
 }
 
 fn device_type_name(t: wgpu::DeviceType) -> &'static str {
@@ -91,8 +101,7 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
 
 fn sorted_adapters() -> Vec<wgpu::Adapter> {
     let inst = instance();
-    let mut adapters =
-        pollster::block_on(inst.enumerate_adapters(wgpu::Backends::all().with_env()));
+    let mut adapters = pollster::block_on(inst.enumerate_adapters(backends()));
     adapters.sort_by_key(|a| rank(a.get_info().device_type));
     adapters
 }
