@@ -30,6 +30,8 @@ fn nodes() -> usize {
 }
 
 fn benches(c: &mut Criterion) {
+    // Everything parallel runs inside a pool, as in `potflow solve` (see common::pool).
+    let pool = common::pool();
     let raw = generate::by_name("channel_with_cylinder", nodes()).expect("a known geometry");
     let (_, system) = linear_system(&raw, &SolveOptions::default()).expect("the system");
     drop(raw);
@@ -49,9 +51,9 @@ fn benches(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(cycle as u64));
     g.bench_function("amg v-cycle", |b| {
-        b.iter(|| amg.apply(black_box(&r), &mut z))
+        b.iter(|| pool.install(|| amg.apply(black_box(&r), &mut z)))
     });
-    common::triad(&mut g, "stream triad (the v-cycle's bytes)", cycle);
+    common::triad(&mut g, &pool, "stream triad (the v-cycle's bytes)", cycle);
     // CG's SpMV on the split values: f32, i32 remainder and u32 column index per nonzero.
     let spmv_bytes = common::spmv_bytes(n, nnz);
     let a = amg
@@ -60,9 +62,9 @@ fn benches(c: &mut Criterion) {
     let mut y = vec![0.0; n];
     g.throughput(Throughput::Bytes(spmv_bytes as u64));
     g.bench_function("spmv (split values, CG's matrix)", |b| {
-        b.iter(|| a.apply(black_box(&z), &mut y))
+        b.iter(|| pool.install(|| a.apply(black_box(&z), &mut y)))
     });
-    common::triad(&mut g, "stream triad (the spmv's bytes)", spmv_bytes);
+    common::triad(&mut g, &pool, "stream triad (the spmv's bytes)", spmv_bytes);
     g.finish();
 }
 

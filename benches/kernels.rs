@@ -29,6 +29,8 @@ fn mesh() -> Mesh {
 }
 
 fn benches(c: &mut Criterion) {
+    // Everything parallel runs inside a pool, as in `potflow solve` (see common::pool).
+    let pool = common::pool();
     let raw = mesh();
     let mesh = PreparedMesh::prepare(&raw).expect("benchmark mesh");
     let e = mesh.elements();
@@ -45,18 +47,18 @@ fn benches(c: &mut Criterion) {
     g.sample_size(20);
     g.throughput(Throughput::Elements(e as u64));
     g.bench_function("stiffness_slots (all elements, rayon)", |b| {
-        b.iter(|| stiffness_slots(&mesh))
+        b.iter(|| pool.install(|| stiffness_slots(&mesh)))
     });
     let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
     let slots = stiffness_slots(&mesh);
     g.bench_function("csr scatter (slots -> values)", |b| {
-        b.iter(|| pattern.scatter(&mesh.elements, black_box(&slots)))
+        b.iter(|| pool.install(|| pattern.scatter(&mesh.elements, black_box(&slots))))
     });
     g.bench_function("chunked assembly (kernel + scatter, chunk by chunk)", |b| {
-        b.iter(|| stiffness_values(&mesh, &pattern))
+        b.iter(|| pool.install(|| stiffness_values(&mesh, &pattern)))
     });
     g.bench_function("csr pattern build", |b| {
-        b.iter(|| CsrPattern::new(mesh.nodes(), &mesh.elements))
+        b.iter(|| pool.install(|| CsrPattern::new(mesh.nodes(), &mesh.elements)))
     });
     g.finish();
 
@@ -71,7 +73,7 @@ fn benches(c: &mut Criterion) {
     let spmv_bytes = common::spmv_bytes(n, a.nnz());
     g.throughput(Throughput::Bytes(spmv_bytes as u64));
     g.bench_function("spmv (parallel CSR)", |b| {
-        b.iter(|| spmv(&a, black_box(&x), &mut y))
+        b.iter(|| pool.install(|| spmv(&a, black_box(&x), &mut y)))
     });
     // CG's SpMV where the hierarchy owns the matrix: the same bytes, each value rebuilt from
     // its f32 and i32 remainder (src/solver/amg/split.rs).
@@ -80,10 +82,10 @@ fn benches(c: &mut Criterion) {
         .fine_matrix()
         .expect("an owning hierarchy reads its matrix exactly");
     g.bench_function("spmv (split values, CG's matrix)", |b| {
-        b.iter(|| split.apply(black_box(&x), &mut y))
+        b.iter(|| pool.install(|| split.apply(black_box(&x), &mut y)))
     });
     // STREAM triad a = b + s c over as many bytes as the SpMV moves.
-    common::triad(&mut g, "stream triad (same bytes)", spmv_bytes);
+    common::triad(&mut g, &pool, "stream triad (same bytes)", spmv_bytes);
     g.finish();
 
     let mut g = c.benchmark_group("solver");
@@ -92,26 +94,28 @@ fn benches(c: &mut Criterion) {
     let r = system.rhs;
     let mut z = vec![0.0; n];
     g.bench_function("amg v-cycle", |b| {
-        b.iter(|| amg.apply(black_box(&r), &mut z))
+        b.iter(|| pool.install(|| amg.apply(black_box(&r), &mut z)))
     });
     g.bench_function("amg setup", |b| {
-        b.iter(|| Amg::new(&a, AmgOptions::default()))
+        b.iter(|| pool.install(|| Amg::new(&a, AmgOptions::default())))
     });
     // One CG iteration = SpMV + V-cycle + vector updates; measured as 5 iterations / 5.
     g.bench_function("cg, 5 iterations with amg", |b| {
         b.iter(|| {
             let mut u = vec![0.0; n];
-            cg(
-                &a,
-                &r,
-                &mut u,
-                &amg,
-                CgOptions {
-                    rtol: 1e-30,
-                    max_iter: 5,
-                },
-                &mut |_, _| std::ops::ControlFlow::Continue(()),
-            )
+            pool.install(|| {
+                cg(
+                    &a,
+                    &r,
+                    &mut u,
+                    &amg,
+                    CgOptions {
+                        rtol: 1e-30,
+                        max_iter: 5,
+                    },
+                    &mut |_, _| std::ops::ControlFlow::Continue(()),
+                )
+            })
         })
     });
     g.finish();
