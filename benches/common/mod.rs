@@ -15,7 +15,8 @@ pub fn spmv_bytes(rows: usize, nnz: usize) -> usize {
 /// one (`pool.install`). A parallel pass started on one of the pool's threads hands its
 /// halves to the others directly; one started from outside (criterion's thread) is queued
 /// for the pool while the caller sleeps until it is done. A V-cycle makes about a hundred
-/// such passes: on y_tube_195k, started from outside, it took 10-15% longer (2026-12-03).
+/// such passes: on a generated y_tube of 195k nodes, started from outside, it took 10-15%
+/// longer (2026-12-03, docs/benchmarks.md).
 pub fn pool() -> ThreadPool {
     ThreadPoolBuilder::new()
         .build()
