@@ -30,16 +30,24 @@ impl Accumulator {
         self.value[j] += v;
     }
 
-    /// Appends the accumulated row to `cols` and `vals`, sorted, and clears the accumulator.
-    fn flush(&mut self, cols: &mut Vec<u32>, vals: &mut Vec<f64>) {
+    /// Hands the accumulated entries to `each(column, value)` in column order and clears the
+    /// accumulator.
+    fn drain(&mut self, mut each: impl FnMut(u32, f64)) {
         self.list.sort_unstable();
         for &j in &self.list {
-            cols.push(j);
-            vals.push(self.value[j as usize]);
+            each(j, self.value[j as usize]);
             self.value[j as usize] = 0.0;
             self.touched[j as usize] = false;
         }
         self.list.clear();
+    }
+
+    /// Appends the accumulated row to `cols` and `vals`, sorted, and clears the accumulator.
+    fn flush(&mut self, cols: &mut Vec<u32>, vals: &mut Vec<f64>) {
+        self.drain(|j, v| {
+            cols.push(j);
+            vals.push(v);
+        });
     }
 }
 
@@ -158,17 +166,11 @@ pub fn galerkin_by_rows(pt: &Matrix, a: &Matrix, p: &Matrix) -> Matrix {
                     pta.add(j, pci * aij);
                 }
             }
-            pta.list.sort_unstable();
-            for &j in &pta.list {
-                let j = j as usize;
-                let w = pta.value[j];
-                pta.value[j] = 0.0;
-                pta.touched[j] = false;
-                for (k, pjk) in p_csr.row(j) {
+            pta.drain(|j, w| {
+                for (k, pjk) in p_csr.row(j as usize) {
                     acc.add(k, w * pjk);
                 }
-            }
-            pta.list.clear();
+            });
             acc.flush(cols, vals);
         },
     );
