@@ -19,7 +19,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use potflow::mesh::generate;
 use potflow::solve::{linear_system, SolveOptions};
-use potflow::solver::spmv::LinearOperator;
+use potflow::sparse::spmv::LinearOperator;
 use potflow::solver::{Amg, AmgOptions, Preconditioner};
 
 fn nodes() -> usize {

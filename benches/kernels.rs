@@ -17,8 +17,9 @@ use potflow::element::stiffness_element;
 use potflow::gpu::{AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh, PreparedMesh};
 use potflow::solve::{linear_system, SolveOptions};
-use potflow::solver::spmv::LinearOperator;
-use potflow::solver::{cg, spmv, Amg, AmgOptions, CgOptions, Preconditioner};
+use potflow::sparse::spmv::LinearOperator;
+use potflow::solver::{cg, Amg, AmgOptions, CgOptions, Preconditioner};
+use potflow::sparse::spmv;
 
 fn mesh() -> Mesh {
     match std::env::var_os("POTFLOW_REFERENCE_DIR") {

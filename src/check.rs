@@ -16,7 +16,8 @@ use crate::error::Result;
 use crate::gpu::{GpuContext, Precision};
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::post::{velocity_cpu, ElementFields};
-use crate::solve::{self, Kernels, SolveOptions};
+use crate::settings::Kernels;
+use crate::solve::{self, SolveOptions};
 
 /// One compared quantity.
 #[derive(Debug, Clone, serde::Serialize)]

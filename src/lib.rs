@@ -31,17 +31,19 @@
 
 pub mod assembly;
 pub mod bc;
-pub mod bench;
 pub mod check;
 pub mod element;
 pub mod error;
 pub mod gpu;
 pub mod mesh;
+pub mod outcome;
 pub mod output;
 pub mod post;
 pub mod recovery;
+pub mod settings;
 pub mod solve;
 pub mod solver;
+pub mod sparse;
 pub mod surface;
 
 pub use error::{Error, Result};

@@ -176,11 +176,11 @@ pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
         }
     }
     let started = std::time::Instant::now();
-    let mut sys = crate::solve::assemble(mesh);
+    let mut sys = crate::assembly::assemble(mesh);
     sys.rhs = rhs;
     // One node fixed: the rest of ψ follows (the mesh is connected through the Laplace
     // problem's own check; a disconnected piece would be singular, and its ψ is set to 0).
-    let anchors = crate::bc::piece_representatives(mesh);
+    let anchors = crate::mesh::pieces::piece_representatives(mesh);
     crate::bc::apply_dirichlet(
         &mut sys.matrix,
         &mut sys.rhs,

@@ -13,7 +13,8 @@ use potflow::assembly::{stiffness_slots, stiffness_values, CsrPattern};
 use potflow::check::{element_rel_diff, tolerances};
 use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, PreparedMesh};
-use potflow::solve::{self, Kernels, SolveOptions};
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 use potflow::solver::CgOptions;
 
 fn context(precision: Precision) -> Option<&'static GpuContext> {
@@ -150,7 +151,7 @@ fn patch_test_on_every_backend() {
 #[test]
 #[cfg_attr(
     not(potflow_reference),
-    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see README.md)"
+    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see docs/verification.md)"
 )]
 fn reference_meshes_match_the_reference_on_every_backend() {
     // Tolerances: f64 as on the CPU (1e-6, the reference's CG tolerance). f32: the element
@@ -316,7 +317,10 @@ fn low_speed_pressure_keeps_its_dynamic_range_in_f32() {
     };
     let mesh = potflow::mesh::generate::venturi(3000);
     let opts = SolveOptions {
-        inlet_velocity: 0.05,
+        bc: potflow::bc::BoundaryOptions {
+            inlet_velocity: 0.05,
+            ..Default::default()
+        },
         ..SolveOptions::default()
     };
     let cpu = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();

@@ -6,10 +6,11 @@ mod common;
 
 use std::path::Path;
 
-use potflow::bc::BoundarySpec;
+use potflow::bc::{BoundaryOptions, BoundarySpec};
 use potflow::mesh::{self, generate, PreparedMesh};
 use potflow::output::mesh_files::{msh_text, write_mesh};
-use potflow::solve::{self, Kernels, SolveOptions};
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 use potflow::solver::CgOptions;
 
 fn opts() -> SolveOptions {
@@ -74,7 +75,7 @@ fn every_geometry_meshes_solves_balances_and_converges() {
 /// inlet is a straight segment on x = xmin), and the outflow through the outlet (the
 /// Dirichlet reaction) must equal it to the CG tolerance. A wrong edge integral, a missed
 /// inlet edge or a wrong element matrix breaks one of the two.
-fn assert_balance(geometry: &str, mesh: &potflow::mesh::Mesh, b: &potflow::solve::BoundaryReport) {
+fn assert_balance(geometry: &str, mesh: &potflow::mesh::Mesh, b: &potflow::bc::BoundaryReport) {
     let inlet = mesh
         .groups
         .iter()
@@ -88,7 +89,7 @@ fn assert_balance(geometry: &str, mesh: &potflow::mesh::Mesh, b: &potflow::solve
         .collect();
     let length = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let expected = opts().inlet_velocity * length;
+    let expected = opts().bc.inlet_velocity * length;
     assert!(
         (b.inflow - expected).abs() < 1e-12 * expected,
         "{geometry}: inflow {} vs γL = {expected}",
@@ -125,8 +126,11 @@ fn msh_files_round_trip_with_their_groups() {
         );
         // Solving by the named groups balances too.
         let named = SolveOptions {
-            inlet: Some(BoundarySpec::Group("inlet".into())),
-            outlet: Some(BoundarySpec::Group("outlet".into())),
+            bc: BoundaryOptions {
+                inlet: Some(BoundarySpec::Group("inlet".into())),
+                outlet: Some(BoundarySpec::Group("outlet".into())),
+                ..BoundaryOptions::default()
+            },
             ..opts()
         };
         let out = solve::run(&back, &named, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();

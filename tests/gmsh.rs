@@ -6,9 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::max_rel_diff;
-use potflow::bc::BoundarySpec;
+use potflow::bc::{BoundaryOptions, BoundarySpec};
 use potflow::mesh::{self, Mesh};
-use potflow::solve::{self, Kernels, SolveOptions};
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 use potflow::solver::CgOptions;
 
 fn data(name: &str) -> PathBuf {
@@ -23,8 +24,11 @@ fn read(name: &str) -> Mesh {
 
 fn named(inlet: &str, outlet: &str) -> SolveOptions {
     SolveOptions {
-        inlet: Some(BoundarySpec::Group(inlet.into())),
-        outlet: Some(BoundarySpec::Group(outlet.into())),
+        bc: BoundaryOptions {
+            inlet: Some(BoundarySpec::Group(inlet.into())),
+            outlet: Some(BoundarySpec::Group(outlet.into())),
+            ..BoundaryOptions::default()
+        },
         cg: CgOptions {
             rtol: 1e-12,
             max_iter: 10_000,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::{asset_mesh, distorted_channel, potflow, s, write_mesh_file};
 use potflow::element::{gauss3x3, gradients, NODES};
-use potflow::output::png::viridis;
+use potflow::output::colormap::viridis;
 use vtkio::model::{Attribute, CellType, DataSet, IOBuffer, VertexNumbers, Vtk};
 
 fn f64s(b: &IOBuffer) -> Vec<f64> {

@@ -1,5 +1,5 @@
 //! Agreement with the reference project's results on its own meshes, read from
-//! POTFLOW_REFERENCE_DIR (see README.md); without it these tests are reported as ignored.
+//! POTFLOW_REFERENCE_DIR (see docs/verification.md); without it these tests are reported as ignored.
 //!
 //! The reference results agree with an independent direct solve to 1e-9 (u) and 3e-9 (|v|).
 //! We solve to rtol 1e-10, so our algebraic error is far below 1e-6; the remaining differences
@@ -10,7 +10,8 @@ mod common;
 
 use common::{max_rel_diff, reference_dir, REFERENCE_MESHES};
 use potflow::mesh::hdf5::{open, read_mesh};
-use potflow::solve::{self, Kernels, SolveOptions};
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 use potflow::solver::CgOptions;
 
 struct Reference {
@@ -70,7 +71,7 @@ fn check(name: &str) {
         .collect();
     let length = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let expected = opts.inlet_velocity * length;
+    let expected = opts.bc.inlet_velocity * length;
     let b = &out.boundary;
     assert!(
         (b.inflow - expected).abs() < 1e-12 * expected
@@ -84,7 +85,7 @@ fn check(name: &str) {
 #[test]
 #[cfg_attr(
     not(potflow_reference),
-    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see README.md)"
+    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see docs/verification.md)"
 )]
 fn small_reference_meshes_match_the_reference() {
     for name in &REFERENCE_MESHES[..6] {
@@ -95,7 +96,7 @@ fn small_reference_meshes_match_the_reference() {
 #[test]
 #[cfg_attr(
     not(potflow_reference),
-    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see README.md)"
+    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see docs/verification.md)"
 )]
 fn s_duct_16k_clockwise_mesh_matches_the_reoriented_reference() {
     check("s_duct_16k");
@@ -104,7 +105,7 @@ fn s_duct_16k_clockwise_mesh_matches_the_reoriented_reference() {
 #[test]
 #[cfg_attr(
     not(potflow_reference),
-    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see README.md)"
+    ignore = "needs the reference project's data: set POTFLOW_REFERENCE_DIR (see docs/verification.md)"
 )]
 fn y_tube_195k_benchmark_mesh_matches_the_reference() {
     check("y_tube_195k");

@@ -13,9 +13,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use potflow::bc::GroupCondition;
+use potflow::bc::{BoundaryOptions, GroupCondition};
 use potflow::mesh::{self, generate, Mesh};
-use potflow::solve::{self, Kernels, Outcome, SolveOptions};
+use potflow::outcome::Outcome;
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 
 /// FNV-1a over the bit patterns of a sequence of f64.
 #[derive(Clone, Copy)]
@@ -80,10 +82,13 @@ fn digests(out: &Outcome) -> Vec<(String, u64)> {
 fn options(bc: &[&str]) -> SolveOptions {
     SolveOptions {
         nodal_velocity: true,
-        conditions: bc
-            .iter()
-            .map(|s| s.parse::<GroupCondition>().unwrap())
-            .collect(),
+        bc: BoundaryOptions {
+            conditions: bc
+                .iter()
+                .map(|s| s.parse::<GroupCondition>().unwrap())
+                .collect(),
+            ..BoundaryOptions::default()
+        },
         ..SolveOptions::default()
     }
 }

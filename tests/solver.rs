@@ -5,12 +5,13 @@ mod common;
 
 use common::{distorted_channel, max_rel_diff};
 use potflow::mesh::{generate, Mesh};
-use potflow::solve::{self, Kernels, SolveOptions, SolverKind};
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
 use potflow::solver::amg::{Storage, Strength};
-use potflow::solver::{Amg, AmgOptions, CgOptions, Preconditioner};
+use potflow::solver::{Amg, AmgOptions, CgOptions, Preconditioner, SolverKind};
 
 /// The system potflow solves for `mesh` (default boundary conditions applied).
-fn system(mesh: &Mesh) -> potflow::solve::System {
+fn system(mesh: &Mesh) -> potflow::assembly::System {
     potflow::solve::linear_system(mesh, &SolveOptions::default())
         .unwrap()
         .1
@@ -61,7 +62,7 @@ fn stalled_coarsening_falls_back_to_a_smoothed_coarsest_level() {
             tri.add_triplet(i + 1, i, -1e-3);
         }
     }
-    let a: potflow::assembly::Matrix = tri.to_csr();
+    let a: potflow::sparse::Matrix = tri.to_csr();
     // The symmetric measure on every level, the one that finds no strong connection here (the
     // evolution measure is relative to each row's nearest neighbour, and would coarsen).
     let symmetric = Strength::Symmetric { theta: 0.08 };
@@ -241,7 +242,7 @@ fn the_split_fine_matrix_solves_bit_for_bit_what_the_f64_matrix_solves() {
         rtol: 1e-10,
         max_iter: 200,
     };
-    let run = |a: &dyn potflow::solver::spmv::LinearOperator, pc: &dyn Preconditioner| {
+    let run = |a: &dyn potflow::sparse::spmv::LinearOperator, pc: &dyn Preconditioner| {
         let mut u = vec![0.0; sys.rhs.len()];
         let cg = potflow::solver::cg(a, &sys.rhs, &mut u, pc, opts, &mut |_, _| {
             std::ops::ControlFlow::Continue(())
@@ -266,8 +267,8 @@ fn the_split_fine_matrix_solves_bit_for_bit_what_the_f64_matrix_solves() {
     let mut rng = common::Rng::new(5);
     let x: Vec<f64> = (0..sys.rhs.len()).map(|_| rng.symmetric()).collect();
     let (mut y, mut z) = (vec![0.0; x.len()], vec![0.0; x.len()]);
-    potflow::solver::spmv(&sys.matrix, &x, &mut y);
-    potflow::solver::spmv::LinearOperator::apply(&fine, &x, &mut z);
+    potflow::sparse::spmv(&sys.matrix, &x, &mut y);
+    potflow::sparse::spmv::LinearOperator::apply(&fine, &x, &mut z);
     assert_eq!(bits(&y), bits(&z));
 }
 
@@ -300,7 +301,7 @@ fn results_are_bit_identical_on_any_thread_count() {
     };
     let first = run(1);
     assert!(first.solver.levels.len() >= 3, "{:?}", first.solver.levels);
-    let vel = |o: &potflow::solve::Outcome| bits(&o.fields.vel.concat());
+    let vel = |o: &potflow::outcome::Outcome| bits(&o.fields.vel.concat());
     for threads in [1, 2, 3] {
         for _ in 0..2 {
             let again = run(threads);
@@ -328,7 +329,7 @@ fn results_are_bit_identical_on_any_thread_count() {
 
 #[test]
 fn a_raised_cancel_flag_stops_the_run_at_the_next_stage_or_iteration() {
-    use potflow::solve::Progress;
+    use potflow::outcome::Progress;
     use std::sync::atomic::{AtomicBool, Ordering};
     let mesh = generate::by_name("channel_with_cylinder", 20_000).unwrap();
     // Raised during CG's third iteration: CG stops after it.

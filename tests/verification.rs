@@ -7,8 +7,11 @@ use common::distorted_channel;
 use potflow::assembly::{stiffness_slots, CsrPattern};
 use potflow::element::{gauss3x3, gradients, shape, NODES, SLOTS};
 use potflow::mesh::{generate, PreparedMesh};
-use potflow::solve::{self, assemble, Kernels, SolveOptions, SolverKind};
-use potflow::solver::CgOptions;
+use potflow::assembly::assemble;
+use potflow::bc::BoundaryOptions;
+use potflow::settings::Kernels;
+use potflow::solve::{self, SolveOptions};
+use potflow::solver::{CgOptions, SolverKind};
 
 fn tight() -> SolveOptions {
     SolveOptions {
@@ -80,9 +83,13 @@ fn robin_inlet_gives_the_exact_solution_and_a_balanced_report() {
     let (length, gamma, p) = (3.0, 2.5, 1.0);
     let a = gamma / (1.0 + p * length);
     let mesh = distorted_channel(12, 5, length, 1.0, 0.3, 8);
+    let base = tight();
     let opts = SolveOptions {
-        robin_p: p,
-        ..tight()
+        bc: BoundaryOptions {
+            robin_p: p,
+            ..base.bc.clone()
+        },
+        ..base
     };
     let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
     for (i, &u) in out.u.iter().enumerate() {
@@ -109,8 +116,11 @@ fn inlet_and_outlet_on_ymin_and_ymax() {
     let mut mesh = distorted_channel(12, 5, length, 1.0, 0.3, 9);
     std::mem::swap(&mut mesh.x, &mut mesh.y);
     let opts = SolveOptions {
-        inlet: Some(potflow::bc::BoundarySpec::YMin),
-        outlet: Some(potflow::bc::BoundarySpec::YMax),
+        bc: BoundaryOptions {
+            inlet: Some(potflow::bc::BoundarySpec::YMin),
+            outlet: Some(potflow::bc::BoundarySpec::YMax),
+            ..BoundaryOptions::default()
+        },
         ..tight()
     };
     let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
@@ -410,9 +420,12 @@ fn recovered_velocity_converges_faster_than_the_element_values() {
 
 /// Solves `mesh` with the given `--bc` conditions to rtol 1e-10 (AMG-CG stalls on round-off
 /// before 1e-13 on meshes of tens of thousands of nodes).
-fn solve_with(mesh: &potflow::mesh::Mesh, conditions: &[&str]) -> potflow::solve::Outcome {
+fn solve_with(mesh: &potflow::mesh::Mesh, conditions: &[&str]) -> potflow::outcome::Outcome {
     let opts = SolveOptions {
-        conditions: conditions.iter().map(|c| c.parse().unwrap()).collect(),
+        bc: BoundaryOptions {
+            conditions: conditions.iter().map(|c| c.parse().unwrap()).collect(),
+            ..BoundaryOptions::default()
+        },
         cg: CgOptions {
             rtol: 1e-10,
             max_iter: 1_000,
@@ -544,7 +557,7 @@ fn surface_normals_point_out_of_the_fluid_and_forces_integrate_the_pressure() {
         ..SolveOptions::default()
     };
     let out = solve::run(&mesh, &opts, Kernels::Cpu, 0.0, &mut |_| {}).unwrap();
-    let gamma = opts.inlet_velocity;
+    let gamma = opts.bc.inlet_velocity;
     let p = opts.pressure.pressure(gamma);
     let nodal = out.nodal.as_ref().map(|n| n.velocity.as_slice());
     use potflow::surface::{surface, NormalVelocity};

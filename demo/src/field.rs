@@ -191,7 +191,7 @@ impl FieldRenderer {
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat, msaa_samples: u32) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("potflow-demo field"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("field.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(shader_source().into()),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("field"),
@@ -381,31 +381,15 @@ impl egui_wgpu::CallbackTrait for FieldPaint {
     }
 }
 
-/// viridis on the host (the same polynomial as the shader), for the colour bar.
+/// viridis on the host (the library's table, as the shader has it), for the colour bar.
 pub fn viridis(t: f32) -> egui::Color32 {
-    let c: [[f32; 3]; 7] = [
-        [0.277_727_33, 0.005_407_344_5, 0.334_099_8],
-        [0.105_093_04, 1.404_613_5, 1.384_590_2],
-        [-0.330_861_83, 0.214_847_56, 0.095_095_16],
-        [-4.634_230_5, -5.799_101, -19.332_441],
-        [6.228_27, 14.179_933, 56.690_55],
-        [4.776_385, -13.745_145, -65.353_03],
-        [-5.435_456, 4.645_852_7, 26.312_435],
-    ];
-    let t = t.clamp(0.0, 1.0);
-    let mut rgb = [0.0f32; 3];
-    for (k, out) in rgb.iter_mut().enumerate() {
-        let mut v = c[6][k];
-        for i in (0..6).rev() {
-            v = c[i][k] + t * v;
-        }
-        *out = v.clamp(0.0, 1.0);
-    }
-    egui::Color32::from_rgb(
-        (rgb[0] * 255.0).round() as u8,
-        (rgb[1] * 255.0).round() as u8,
-        (rgb[2] * 255.0).round() as u8,
-    )
+    let [r, g, b] = potflow::output::colormap::viridis(t as f64);
+    egui::Color32::from_rgb(r, g, b)
+}
+
+/// The field shader: the library's viridis, then `field.wgsl`.
+pub fn shader_source() -> String {
+    potflow::output::colormap::viridis_wgsl() + include_str!("field.wgsl")
 }
 
 /// The largest difference of one 8-bit channel between `colour` and `rgb`: how colours are
@@ -498,7 +482,7 @@ mod tests {
     fn the_field_shader_is_valid_wgsl_with_both_entry_points() {
         // naga, the compiler wgpu runs on every backend, validates it here without a device.
         use egui_wgpu::wgpu::naga;
-        let module = naga::front::wgsl::parse_str(include_str!("field.wgsl")).unwrap();
+        let module = naga::front::wgsl::parse_str(&shader_source()).unwrap();
         naga::valid::Validator::new(
             naga::valid::ValidationFlags::all(),
             naga::valid::Capabilities::default(),
@@ -515,8 +499,8 @@ mod tests {
 
     #[test]
     fn the_host_colour_map_is_viridis() {
-        // matplotlib's viridis at 0, ½ and 1: #440154, #21918c, #fde725. The degree-6 fit is
-        // within 4/255 of them (3/255 at 0); a wrong coefficient is off by far more.
+        // matplotlib's viridis at 0, ½ and 1: #440154, #21918c, #fde725. The ten-sample table
+        // is exact at the ends and within 2/255 halfway; a wrong sample is off by far more.
         for (t, want) in [
             (0.0, [0x44, 0x01, 0x54]),
             (0.5, [0x21, 0x91, 0x8c]),

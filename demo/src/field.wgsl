@@ -82,17 +82,7 @@ fn field_vertex(@builtin(vertex_index) vi: u32, @builtin(instance_index) e: u32)
     return out;
 }
 
-// A polynomial fit of matplotlib's viridis colour map, t in [0, 1].
-fn viridis(t: f32) -> vec3<f32> {
-    let c0 = vec3<f32>(0.2777273272234177, 0.005407344544966578, 0.3340998053353061);
-    let c1 = vec3<f32>(0.1050930431085774, 1.404613529898575, 1.384590162594685);
-    let c2 = vec3<f32>(-0.3308618287255563, 0.214847559468213, 0.09509516302823659);
-    let c3 = vec3<f32>(-4.634230498983486, -5.799100973351585, -19.33244095627987);
-    let c4 = vec3<f32>(6.228269936347081, 14.17993336680509, 56.69055260068105);
-    let c5 = vec3<f32>(4.776384997670288, -13.74514537774601, -65.35303263337234);
-    let c6 = vec3<f32>(-5.435455855934631, 4.645852612178535, 26.3124352495832);
-    return c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * (c5 + t * c6)))));
-}
+// viridis(t) is prepended from the library's table (potflow::output::colormap).
 
 @fragment
 fn field_fragment(in: VertexOut) -> @location(0) vec4<f32> {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 use clap::Parser;
 use potflow_demo::field::Quantity;
-use potflow_demo::runner::{PrecisionChoice, RunMode};
+use potflow::settings::PrecisionChoice;
+use potflow_demo::runner::RunMode;
 use potflow_demo::{Config, DemoApp};
 
 #[derive(Debug, Parser)]

@@ -21,7 +21,7 @@ pub struct Report {
     pub potflow_demo: String,
     pub case: String,
     pub mode: crate::runner::RunMode,
-    pub precision: crate::runner::PrecisionChoice,
+    pub precision: potflow::settings::PrecisionChoice,
     pub nodes: Option<usize>,
     pub elements: Option<usize>,
     pub backends: Vec<BackendResult>,

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use potflow::check::{element_rel_diff, field_rel_diff, tolerances};
-use potflow::gpu::{AdapterChoice, GpuContext, Precision};
+use potflow::gpu::GpuContext;
 use potflow::mesh::{Mesh, PreparedMesh};
-use potflow::solve::{self, Kernels, Outcome, Progress, SolveOptions};
+use potflow::outcome::{Outcome, Progress};
+use potflow::settings::{self, Kernels, PrecisionChoice, RunSettings};
+use potflow::solve::{self, SolveOptions};
 
 use crate::field::FieldData;
 
@@ -50,16 +52,6 @@ impl Backend {
     }
 }
 
-/// GPU precision as the window offers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum PrecisionChoice {
-    /// f64 where the adapter has SHADER_F64, else f32.
-    Auto,
-    F32,
-    F64,
-}
-
 /// Everything a run needs.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
@@ -69,6 +61,18 @@ pub struct RunRequest {
     pub precision: PrecisionChoice,
     /// Host threads; 0: all cores.
     pub threads: usize,
+}
+
+impl RunRequest {
+    /// The run settings of one backend of the request.
+    pub fn settings(&self, backend: settings::Backend) -> RunSettings {
+        RunSettings {
+            backend,
+            precision: self.precision,
+            threads: (self.threads > 0).then_some(self.threads),
+            ..RunSettings::default()
+        }
+    }
 }
 
 /// The GPU adapter a backend ran on.
@@ -174,14 +178,6 @@ fn stage_seconds(o: &Outcome) -> StageSeconds {
     }
 }
 
-fn precision(choice: PrecisionChoice) -> Option<Precision> {
-    match choice {
-        PrecisionChoice::Auto => None,
-        PrecisionChoice::F32 => Some(Precision::F32),
-        PrecisionChoice::F64 => Some(Precision::F64),
-    }
-}
-
 /// Where the runner's messages go (the window wraps a channel that wakes it).
 pub type Sink<'a> = &'a (dyn Fn(Message) + Sync);
 
@@ -247,10 +243,7 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
             Backend::Gpu => {
                 send(Message::Stage(backend, "gpu setup"));
                 let started = Instant::now();
-                let ctx = GpuContext::new(&AdapterChoice {
-                    precision: precision(request.precision),
-                    ..AdapterChoice::default()
-                })?;
+                let ctx = GpuContext::new(&request.settings(settings::Backend::Gpu).adapter_choice(false))?;
                 let setup = started.elapsed().as_secs_f64();
                 let kernels = Kernels::Gpu {
                     ctx: &ctx,
@@ -275,13 +268,13 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
                 device_type: ctx.device_type_name().to_string(),
                 software: ctx.is_software(),
                 precision: format!("{:?}", ctx.precision()).to_lowercase(),
-                chunk_elements: ctx.chunk_elements(),
+                chunk_elements: outcome.ran.chunk_elements.unwrap_or_default(),
             }),
             _ => None,
         };
         let result = BackendResult {
             backend,
-            threads: rayon::current_num_threads(),
+            threads: outcome.ran.threads,
             seconds: stage_seconds(&outcome),
             gpu_setup_seconds,
             iterations: outcome.cg.iterations,

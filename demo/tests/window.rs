@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use potflow_demo::field::{channel_difference, viridis};
-use potflow_demo::runner::{Backend, PrecisionChoice, RunMode};
+use potflow::settings::PrecisionChoice;
+use potflow_demo::runner::{Backend, RunMode};
 use potflow_demo::{Config, DemoApp};
 
 /// Whether a GPU test can run here: it needs an adapter on Vulkan, Metal or DX12 (the field's

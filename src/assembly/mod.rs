@@ -26,9 +26,7 @@ use rayon::prelude::*;
 
 use crate::element::{stiffness_element, SLOTS};
 use crate::mesh::PreparedMesh;
-
-/// The sparse matrix type of the whole crate: CSR, f64 values, u32 indices.
-pub type Matrix = sprs::CsMatI<f64, u32>;
+use crate::sparse::Matrix;
 
 /// Elements per chunk of the CPU assembly: at most 16 chunks, none below 65,536 elements
 /// (32 MB of slots), so a chunk's parallel work outweighs its bookkeeping.
@@ -65,4 +63,26 @@ pub fn stiffness_values(mesh: &PreparedMesh, pattern: &CsrPattern) -> Vec<f64> {
         pattern.add_slots(&mesh.elements, first, &slots, &mut values);
     }
     values
+}
+/// A linear system, after assembly and boundary conditions.
+pub struct System {
+    pub matrix: Matrix,
+    pub rhs: Vec<f64>,
+}
+
+/// Assembles the stiffness matrix of `mesh` on the CPU with a zero right-hand side.
+pub fn assemble(mesh: &PreparedMesh) -> System {
+    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
+    let values = stiffness_values(mesh, &pattern);
+    System::new(pattern, values)
+}
+
+impl System {
+    /// The system with the matrix of `pattern` and `values`, zero right-hand side. The
+    /// pattern's node → element adjacency is dropped: the solve needs only the matrix.
+    pub fn new(pattern: CsrPattern, values: Vec<f64>) -> Self {
+        let matrix = pattern.into_matrix(values);
+        let rhs = vec![0.0; matrix.rows()];
+        System { matrix, rhs }
+    }
 }

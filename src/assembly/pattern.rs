@@ -16,7 +16,8 @@
 
 use rayon::prelude::*;
 
-use super::Matrix;
+use crate::sparse::rows::split_lengths;
+use crate::sparse::Matrix;
 use crate::element::{NODES, SLOTS};
 use crate::mesh::prepare::node_elements;
 
@@ -33,20 +34,6 @@ pub struct CsrPattern {
 
 /// Rows per parallel task when building the pattern.
 const ROWS_PER_TASK: usize = 4096;
-
-/// Splits `out` into consecutive pieces of the given lengths.
-pub(crate) fn split_lengths<T>(
-    mut out: &mut [T],
-    lengths: impl Iterator<Item = usize>,
-) -> Vec<&mut [T]> {
-    let mut pieces = Vec::new();
-    for len in lengths {
-        let (head, tail) = out.split_at_mut(len);
-        pieces.push(head);
-        out = tail;
-    }
-    pieces
-}
 
 /// The columns of a block of consecutive rows, built by one task.
 #[derive(Default)]

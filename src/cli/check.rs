@@ -8,6 +8,7 @@ use clap::Args;
 use potflow::check;
 use potflow::gpu::GpuContext;
 use potflow::output::write_atomically;
+use potflow::settings::Backend;
 
 use super::options::{load_mesh, GpuArgs, ProblemArgs};
 
@@ -29,7 +30,12 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let (pool, _) = args.problem.pool()?;
     let mesh = load_mesh(args.mesh.as_deref())?;
     // Any adapter, software devices included: the point is to compare it with the CPU.
-    let ctx = GpuContext::new(&args.gpu.choice(false)?).map_err(|e| match e {
+    let ctx = GpuContext::new(
+        &args
+            .gpu
+            .settings(Backend::Gpu, args.problem.threads)?
+            .adapter_choice(false),
+    ).map_err(|e| match e {
         potflow::Error::Gpu(why) => anyhow!("potflow check needs a GPU adapter: {why}"),
         e => e.into(),
     })?;

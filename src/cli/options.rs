@@ -1,42 +1,21 @@
-//! What several commands share: the backend and GPU options, the problem's options, the
+//! What several commands share: the GPU options, the problem's options, the
 //! worker pool, the mesh argument and the progress bar.
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use potflow::bc::BoundarySpec;
 use potflow::element::PressureModel;
-use potflow::gpu::{AdapterChoice, GpuContext, Precision};
+use potflow::gpu::GpuContext;
+use potflow::settings::{Backend, PrecisionChoice, RunSettings};
 use potflow::mesh::{generate, Mesh};
-use potflow::solve::{SolveOptions, SolverKind};
-use potflow::solver::CgOptions;
-
-/// Where the element kernels run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Backend {
-    /// A hardware GPU (discrete, then integrated) if there is one, else the CPU. Software
-    /// devices such as lavapipe are slower than the CPU path and are used only when asked for.
-    #[default]
-    Auto,
-    /// The CPU (rayon).
-    Cpu,
-    /// A GPU adapter through wgpu, software devices included; an error when there is none.
-    Gpu,
-}
-
-/// Precision of the GPU kernels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum PrecisionArg {
-    /// f64 where the adapter has SHADER_F64, else f32.
-    #[default]
-    Auto,
-    F32,
-    F64,
-}
+use potflow::bc::BoundaryOptions;
+use potflow::solve::SolveOptions;
+use potflow::solver::{CgOptions, SolverKind};
 
 /// Options that pick and shape the GPU.
 #[derive(Debug, Args, Default, Clone)]
@@ -46,8 +25,8 @@ pub struct GpuArgs {
     #[arg(long)]
     pub adapter: Option<String>,
     /// Precision of the GPU kernels.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
-    pub precision: PrecisionArg,
+    #[arg(long, value_enum, default_value_t = PrecisionChoice::Auto)]
+    pub precision: PrecisionChoice,
     /// Elements per GPU dispatch, at most the device's limit (default: the CPU assembly's
     /// chunks, at most 16 of at least 65,536 elements, within that limit).
     #[arg(long, value_name = "N")]
@@ -55,60 +34,33 @@ pub struct GpuArgs {
 }
 
 impl GpuArgs {
-    /// The adapter choice; `hardware_only` refuses software devices unless one is named.
-    pub fn choice(&self, hardware_only: bool) -> Result<AdapterChoice> {
+    /// The run settings of `backend` with these GPU options and `threads`.
+    pub fn settings(&self, backend: Backend, threads: Option<usize>) -> Result<RunSettings> {
         if self.chunk_elements == Some(0) {
             bail!("--chunk-elements must be at least 1");
         }
-        Ok(AdapterChoice {
-            name: self.adapter.clone(),
-            precision: match self.precision {
-                PrecisionArg::Auto => None,
-                PrecisionArg::F32 => Some(Precision::F32),
-                PrecisionArg::F64 => Some(Precision::F64),
-            },
+        Ok(RunSettings {
+            backend,
+            adapter: self.adapter.clone(),
+            precision: self.precision,
+            threads,
             chunk_elements: self.chunk_elements,
-            hardware_only,
         })
     }
 }
 
-/// The GPU context for `backend` (`None`: the CPU), and why that choice: the summary and the
-/// report carry the reason.
-pub fn gpu_for(backend: Backend, gpu: &GpuArgs) -> Result<(Option<GpuContext>, String)> {
-    match backend {
-        Backend::Cpu => Ok((None, "--backend cpu".into())),
-        Backend::Gpu => {
-            let ctx = GpuContext::new(&gpu.choice(false)?).context("--backend gpu")?;
-            Ok((Some(ctx), "--backend gpu".into()))
-        }
-        Backend::Auto => match GpuContext::new(&gpu.choice(true)?) {
-            Ok(ctx) => {
-                let why = format!("auto: {} found", ctx.device_type_name());
-                Ok((Some(ctx), why))
-            }
-            Err(potflow::Error::Gpu(why)) => Ok((None, format!("auto: {why}"))),
-            Err(e) => Ok((None, format!("auto: {e}"))),
-        },
-    }
-}
-
-/// The CG preconditioner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum SolverArg {
-    /// Smoothed-aggregation algebraic multigrid.
-    #[default]
-    Amg,
-    /// Diagonal (Jacobi) scaling, as the reference.
-    Jacobi,
+/// The GPU context the settings ask for (`None`: the CPU), and why that choice: the summary
+/// and the report carry the reason.
+pub fn gpu_for(settings: &RunSettings) -> Result<(Option<GpuContext>, String)> {
+    Ok(settings.gpu().context("--backend gpu")?)
 }
 
 /// The physical and numerical options shared by `solve` and `check`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct ProblemArgs {
     /// CG preconditioner.
-    #[arg(long, value_enum, default_value_t = SolverArg::Amg)]
-    pub solver: SolverArg,
+    #[arg(long, value_enum, default_value_t = SolverKind::Amg)]
+    pub solver: SolverKind,
     /// Inflow velocity through the inlet, m/s (∂u/∂n on the inlet). The report's inflow is
     /// this times the inlet's length: a volume rate per unit depth, m²/s.
     #[arg(
@@ -263,14 +215,15 @@ impl ProblemArgs {
         }
         let (inlet, outlet) = self.boundary.specs()?;
         Ok(SolveOptions {
-            inlet,
-            outlet,
-            solver: match self.solver {
-                SolverArg::Amg => SolverKind::Amg,
-                SolverArg::Jacobi => SolverKind::Jacobi,
+            bc: BoundaryOptions {
+                inlet,
+                outlet,
+                inlet_velocity: self.inlet_velocity,
+                robin_p: self.robin_p,
+                bc_tol: self.boundary.bc_tol,
+                conditions: self.boundary.conditions()?,
             },
-            inlet_velocity: self.inlet_velocity,
-            robin_p: self.robin_p,
+            solver: self.solver,
             pressure: PressureModel {
                 p0: self.p0,
                 rho: self.rho,
@@ -279,8 +232,6 @@ impl ProblemArgs {
                 rtol: self.rtol,
                 max_iter: self.max_iter,
             },
-            bc_tol: self.boundary.bc_tol,
-            conditions: self.boundary.conditions()?,
             nodal_velocity: false,
         })
     }
@@ -361,8 +312,8 @@ impl SolveProgress {
     }
 
     /// What the pipeline reports.
-    pub fn event(&self, event: potflow::solve::Progress) {
-        use potflow::solve::Progress;
+    pub fn event(&self, event: potflow::outcome::Progress) {
+        use potflow::outcome::Progress;
         match event {
             Progress::Stage(name) => self.stage(name),
             Progress::Iteration(it, residual) => {

@@ -8,10 +8,12 @@ use clap::Args;
 
 use potflow::output::png::{write_png, Field};
 use potflow::output::{hdf5::write_results, report::Report, write_atomically, Staged};
-use potflow::solve::{self, Kernels, Outcome};
+use potflow::outcome::Outcome;
+use potflow::settings::Backend;
+use potflow::solve;
 
 use super::options::{
-    create_dir, gpu_for, load_mesh, Backend, GpuArgs, ProblemArgs, SolveProgress,
+    create_dir, gpu_for, load_mesh, GpuArgs, ProblemArgs, SolveProgress,
 };
 
 #[derive(Debug, Args, Default)]
@@ -208,7 +210,8 @@ pub fn run(args: SolveArgs) -> Result<()> {
             bail!("--u-ref must be a speed between 0 and 1e6 m/s, got {u}");
         }
     }
-    let (pool, threads) = args.problem.pool()?;
+    let (pool, _) = args.problem.pool()?;
+    let settings = args.gpu.settings(args.backend, args.problem.threads)?;
 
     let bar = SolveProgress::new(args.quiet);
     // The mesh first: a mistyped name fails before any GPU work.
@@ -233,14 +236,8 @@ pub fn run(args: SolveArgs) -> Result<()> {
     if args.backend != Backend::Cpu {
         bar.stage("gpu");
     }
-    let (gpu, backend_reason) = gpu_for(args.backend, &args.gpu)?;
-    let kernels = match &gpu {
-        Some(ctx) => Kernels::Gpu {
-            ctx,
-            fallback: args.backend == Backend::Auto,
-        },
-        None => Kernels::Cpu,
-    };
+    let (gpu, backend_reason) = gpu_for(&settings)?;
+    let kernels = settings.kernels(gpu.as_ref());
 
     let mut progress = |event| bar.event(event);
     let mut outcome =
@@ -292,7 +289,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     }
     outcome.timings.write = write_start.elapsed().as_secs_f64();
     outcome.timings.wall = started.elapsed().as_secs_f64();
-    let mut report = Report::new(&mesh.source, gpu.as_ref(), threads, &opts, &outcome);
+    let mut report = Report::new(&mesh.source, gpu.as_ref(), &opts, &outcome);
     report.backend_reason = backend_reason;
     report.surfaces = surfaces;
     for path in &outputs.json {
@@ -324,29 +321,17 @@ fn surface_of(
 ) -> Result<potflow::surface::Surface> {
     use potflow::bc::{BoundarySpec, Condition};
     use potflow::surface::NormalVelocity;
-    let spec = BoundarySpec::Group(group.to_string());
-    let conditions: Vec<(BoundarySpec, Condition)> = if opts.conditions.is_empty() {
-        let (inlet, outlet) = opts.boundary_specs(&mesh.groups);
-        vec![
-            (inlet, Condition::Velocity(opts.inlet_velocity)),
-            (outlet, Condition::Potential(0.0)),
-        ]
-    } else {
-        opts.conditions
-            .iter()
-            .map(|c| (c.on.clone(), c.condition))
-            .collect()
-    };
-    let normal = match conditions.iter().find(|(on, _)| on == &spec) {
-        Some((_, Condition::Velocity(v))) => NormalVelocity::Inflow(*v),
+    let conditions = &outcome.conditions;
+    let normal = match conditions.on(&BoundarySpec::Group(group.to_string())) {
+        Some(Condition::Velocity(v)) => NormalVelocity::Inflow(v),
         Some(_) => NormalVelocity::Recovered,
         None => NormalVelocity::Wall,
     };
-    let stream = conditions.iter().find_map(|(_, c)| match c {
-        Condition::Stream { speed, angle_deg } => Some((*speed, *angle_deg)),
+    let stream = conditions.list.iter().find_map(|c| match c.condition {
+        Condition::Stream { speed, angle_deg } => Some((speed, angle_deg)),
         _ => None,
     });
-    let first_velocity = conditions.iter().find_map(|(_, c)| match c {
+    let first_velocity = conditions.list.iter().find_map(|c| match c.condition {
         Condition::Velocity(v) => Some(v.abs()),
         _ => None,
     });

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod generate;
 pub mod gmsh;
 pub mod hdf5;
+pub mod pieces;
 pub mod prepare;
 
 pub use prepare::PreparedMesh;

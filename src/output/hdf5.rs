@@ -1,6 +1,7 @@
 //! Results in the reference layout: the mesh as given (`x`, `y`, `quad8`, 0-based) plus `u`
 //! (N), `vel` (E × 2), `abs_vel` (E), `pressure` (E) in the input's order, and the attributes
-//! `cg_iterations`, `true_relative_residual`, `inlet_velocity` (m/s), `p0` (Pa), `rho` (kg/m³).
+//! `cg_iterations`, `true_relative_residual`, `inlet_velocity` (m/s; left out under `--bc`, where no single
+//! inlet velocity applies), `p0` (Pa), `rho` (kg/m³).
 
 use std::path::Path;
 
@@ -9,7 +10,8 @@ use hdf5_pure::{AttrValue, FileBuilder};
 use super::write_atomically;
 use crate::error::{Error, Result};
 use crate::mesh::{IndexWidth, Mesh};
-use crate::solve::{Outcome, SolveOptions};
+use crate::outcome::Outcome;
+use crate::solve::SolveOptions;
 
 /// Writes the results file (through a temporary name).
 pub fn write_results(
@@ -54,7 +56,9 @@ pub fn write_results(
         "true_relative_residual",
         AttrValue::F64(outcome.cg.relative_residual),
     );
-    fb.set_attr("inlet_velocity", AttrValue::F64(opts.inlet_velocity));
+    if let Some(v) = outcome.conditions.inlet_velocity() {
+        fb.set_attr("inlet_velocity", AttrValue::F64(v));
+    }
     fb.set_attr("p0", AttrValue::F64(opts.pressure.p0));
     fb.set_attr("rho", AttrValue::F64(opts.pressure.rho));
     let bytes = fb.finish().map_err(|err| Error::Output {

@@ -3,6 +3,7 @@
 //! an interrupted run never leaves a half-written file under the final name; [`Staged`] does
 //! the same for a set of files, so a run's outputs appear together or not at all.
 
+pub mod colormap;
 pub mod hdf5;
 pub mod mesh_files;
 pub mod png;

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::solve::{BoundaryReport, Outcome, SolveOptions, Timings};
+use crate::bc::BoundaryReport;
+use crate::outcome::{Outcome, StageBackends, Timings};
+use crate::solve::SolveOptions;
 
 /// The mesh as the solver saw it.
 #[derive(Debug, Clone, Serialize)]
@@ -46,8 +48,10 @@ pub struct SolutionReport {
 /// The problem's constants.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProblemReport {
-    /// Inflow velocity through the inlet, m/s.
-    pub inlet_velocity: f64,
+    /// Inflow velocity through the inlet, m/s (left out under `--bc`, where the conditions
+    /// in `boundary.groups` say what enters where).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inlet_velocity: Option<f64>,
     pub robin_p: f64,
     /// Stagnation pressure, Pa.
     pub p0: f64,
@@ -78,7 +82,7 @@ impl GpuReport {
             backend: ctx.backend_name(),
             software_device: ctx.is_software(),
             precision: ctx.precision().to_string(),
-            chunk_elements: ctx.chunk_for(outcome.elements),
+            chunk_elements: outcome.ran.chunk_elements.unwrap_or_default(),
             buffer_bytes: ctx.buffer_bytes(),
             fallbacks: outcome.gpu_fallbacks.clone(),
         }
@@ -167,7 +171,7 @@ pub struct Report {
     /// "gpu", "cpu", or "gpu+cpu" when a stage fell back (see `stages`).
     pub backend: String,
     /// Where each kernel stage ran.
-    pub stages: crate::solve::StageBackends,
+    pub stages: StageBackends,
     /// Why this backend: what `--backend` asked for and, for `auto`, what it found.
     pub backend_reason: String,
     pub gpu: Option<GpuReport>,
@@ -194,7 +198,6 @@ impl Report {
     pub fn new(
         path: &str,
         gpu: Option<&crate::gpu::GpuContext>,
-        threads: usize,
         opts: &SolveOptions,
         outcome: &Outcome,
     ) -> Self {
@@ -223,7 +226,7 @@ impl Report {
             stages: outcome.stages,
             backend_reason: String::new(),
             gpu: gpu.map(|ctx| GpuReport::new(ctx, outcome)),
-            threads,
+            threads: outcome.ran.threads,
             timings: outcome.timings,
             solver: SolverReport {
                 name: outcome.solver.name.to_string(),
@@ -252,11 +255,11 @@ impl Report {
             },
             surfaces: Vec::new(),
             problem: ProblemReport {
-                inlet_velocity: opts.inlet_velocity,
-                robin_p: opts.robin_p,
+                inlet_velocity: outcome.conditions.inlet_velocity(),
+                robin_p: outcome.conditions.robin_p,
                 p0: opts.pressure.p0,
                 rho: opts.pressure.rho,
-                bc_tol: opts.bc_tol,
+                bc_tol: opts.bc.bc_tol,
             },
         }
     }

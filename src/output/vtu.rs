@@ -16,7 +16,7 @@ use vtkio::xml::Compressor;
 use super::write_atomically;
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
-use crate::solve::Outcome;
+use crate::outcome::Outcome;
 
 /// Point data: u, and the recovered velocity and stream function ψ where the run has them.
 fn point_data(outcome: &Outcome) -> Vec<Attribute> {

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use rayon::prelude::*;
 
 use super::reduce::{dot, norm, sum_blocks, BLOCK};
-use super::spmv::LinearOperator;
+use crate::sparse::spmv::LinearOperator;
 use super::Preconditioner;
 
 /// When to stop.

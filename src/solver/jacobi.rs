@@ -2,8 +2,9 @@
 
 use rayon::prelude::*;
 
-use super::{inverse_diagonal, Preconditioner};
-use crate::assembly::Matrix;
+use super::Preconditioner;
+use crate::sparse::inverse_diagonal;
+use crate::sparse::Matrix;
 
 /// z = r / diag(A).
 #[derive(Debug, Clone)]

@@ -9,26 +9,14 @@
 
 pub mod amg;
 pub mod cg;
+mod choice;
 pub mod jacobi;
 pub mod reduce;
-mod rows;
-pub mod spgemm;
-pub mod spmv;
 
 pub use amg::{Amg, AmgOptions};
 pub use cg::{cg, CgOptions, CgOutcome};
+pub use choice::{BuiltSolver, SolverInfo, SolverKind};
 pub use jacobi::Jacobi;
-pub use spmv::spmv;
-
-/// `1 / diag(A)`, with a zero diagonal entry taken as 1 (the row is left unscaled; an SPD
-/// matrix has none). Shared by [`Jacobi`] and the AMG smoother.
-pub fn inverse_diagonal(a: &crate::assembly::Matrix) -> Vec<f64> {
-    a.diag()
-        .to_dense()
-        .iter()
-        .map(|&d| if d != 0.0 { 1.0 / d } else { 1.0 })
-        .collect()
-}
 
 /// A symmetric positive definite approximation M⁻¹ of A⁻¹, applied as `z = M⁻¹ r`.
 pub trait Preconditioner: Sync {

@@ -3,7 +3,7 @@
 //! reference in the tests; this one splits rows across threads and keeps rows sorted.
 
 use super::rows::gather;
-use crate::assembly::Matrix;
+use crate::sparse::Matrix;
 
 /// Dense accumulator over C's columns with the list of columns touched.
 struct Accumulator {

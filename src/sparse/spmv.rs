@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::assembly::Matrix;
+use crate::sparse::Matrix;
 
 /// Rows per rayon task: large enough to amortise scheduling, small enough to balance.
 const ROWS_PER_TASK: usize = 2048;

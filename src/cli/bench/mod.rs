@@ -7,7 +7,12 @@ use clap::{Args, ValueEnum};
 
 use potflow::output::{write_atomically, Staged};
 
-use super::options::{progress_bar, PrecisionArg, SolverArg};
+mod runner;
+
+use potflow::settings::PrecisionChoice;
+use potflow::solver::SolverKind;
+
+use super::options::progress_bar;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -24,10 +29,10 @@ pub struct BenchArgs {
     pub threads: Vec<usize>,
     /// CG preconditioner for every run.
     #[arg(long, value_enum)]
-    pub solver: Option<SolverArg>,
+    pub solver: Option<SolverKind>,
     /// GPU precision for the gpu configuration.
     #[arg(long, value_enum)]
-    pub precision: Option<PrecisionArg>,
+    pub precision: Option<PrecisionChoice>,
     /// Write the tables as Markdown here.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
@@ -84,7 +89,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let configs = args
         .configs
         .iter()
-        .map(|c| potflow::bench::Config::named(c.trim()))
+        .map(|c| runner::Config::named(c.trim()))
         .collect::<Result<Vec<_>, _>>()?;
     if args.threads.contains(&0) {
         bail!("--threads: thread counts must be at least 1");
@@ -99,7 +104,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let scratch = std::env::temp_dir().join(format!("potflow-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
-    let plan = potflow::bench::BenchPlan {
+    let plan = runner::BenchPlan {
         exe: std::env::current_exe().context("cannot find the potflow executable")?,
         meshes: if args.meshes.is_empty() {
             vec!["venturi:50000".into()]
@@ -119,7 +124,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if !bar.is_hidden() {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
     }
-    let result = potflow::bench::run(&plan, &mut |done, total, line| {
+    let result = runner::run(&plan, &mut |done, total, line| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(line.to_string());
@@ -127,7 +132,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&scratch);
     let result = result?;
-    let table = potflow::bench::markdown(&result);
+    let table = runner::markdown(&result);
     print!("{table}");
     // All three files appear together or not at all.
     let mut staged = Staged::default();
@@ -141,7 +146,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         )?;
     }
     if let Some(path) = &args.csv {
-        write_atomically(&staged.stage(path), potflow::bench::csv(&result).as_bytes())?;
+        write_atomically(&staged.stage(path), runner::csv(&result).as_bytes())?;
     }
     staged.commit()?;
     Ok(())

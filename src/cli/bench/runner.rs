@@ -11,7 +11,7 @@ use std::process::Command;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use potflow::error::{Error, Result};
 
 /// One configuration of the stage table.
 #[derive(Debug, Clone, Serialize)]

@@ -1,8 +1,8 @@
 //! Strength of connection, standard aggregation, the tentative prolongator and its smoothing.
 
 use super::strength::Graph;
-use crate::assembly::Matrix;
-use crate::solver::rows::gather;
+use crate::sparse::Matrix;
+use crate::sparse::rows::gather;
 
 const NONE: u32 = u32::MAX;
 
@@ -100,7 +100,7 @@ pub fn smooth_prolongator(a: &Matrix, t: &Matrix, inv_diag: &[f64], lambda_max: 
     let t_indptr = t.indptr();
     let t_indptr = t_indptr.raw_storage();
     let (t_cols, t_vals) = (t.indices(), t.data());
-    crate::solver::spgemm::spgemm_then(a, t, |i, cols, vals| {
+    crate::sparse::spgemm::spgemm_then(a, t, |i, cols, vals| {
         let scale = -omega * inv_diag[i];
         for v in vals.iter_mut() {
             *v *= scale;

@@ -8,10 +8,10 @@
 
 use rayon::prelude::*;
 
-use crate::assembly::Matrix;
-use crate::solver::inverse_diagonal;
+use crate::sparse::Matrix;
+use crate::sparse::inverse_diagonal;
 use crate::solver::reduce::{dot, norm};
-use crate::solver::spmv::{spmv, LinearOperator};
+use crate::sparse::spmv::{spmv, LinearOperator};
 
 /// The smoother of one level.
 pub struct Chebyshev {

@@ -1,6 +1,6 @@
 //! Dense Cholesky factorisation for the coarsest level (a few hundred unknowns).
 
-use crate::assembly::Matrix;
+use crate::sparse::Matrix;
 
 /// L with A = L Lᵀ, stored row-major (lower triangle).
 pub struct Cholesky {

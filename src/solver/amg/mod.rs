@@ -57,12 +57,12 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::spgemm::{galerkin, galerkin_by_rows};
-use super::spmv::LinearOperator;
+use crate::sparse::spgemm::{galerkin, galerkin_by_rows};
+use crate::sparse::spmv::LinearOperator;
 use super::Preconditioner;
-use crate::assembly::Matrix;
+use crate::sparse::Matrix;
 use crate::error::{Error, Result};
-use crate::solver::inverse_diagonal;
+use crate::sparse::inverse_diagonal;
 pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
 use operator::Operator;

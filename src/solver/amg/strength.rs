@@ -21,8 +21,8 @@
 //! sparse row product per row, no matrix power is stored. The graph is made symmetric by
 //! taking the union of both directions.
 
-use crate::assembly::Matrix;
-use crate::solver::rows::{gather, CsrRows};
+use crate::sparse::Matrix;
+use crate::sparse::rows::{gather, CsrRows};
 
 /// The strength graph: neighbours of row i are `cols[ptr[i]..ptr[i + 1]]`, sorted.
 pub struct Graph {
@@ -315,7 +315,7 @@ mod tests {
         }
         let a: Matrix = tri.to_csr();
         let b: Vec<f64> = (0..n).map(|i| 1.0 + 0.3 * (i as f64).sin()).collect();
-        let inv_diag = crate::solver::inverse_diagonal(&a);
+        let inv_diag = crate::sparse::inverse_diagonal(&a);
         for epsilon in [2.0, 4.0, 10.0] {
             let graph = evolution(&a, &b, &inv_diag, 1.7, epsilon);
             let expected = evolution_by_definition(&a, &b, 1.7, epsilon);
@@ -339,7 +339,7 @@ mod tests {
         // line, and every interior node keeps both its x-neighbours.
         let (nx, ny) = (12, 9);
         let a = anisotropic_laplacian(nx, ny, 1.0, 1e-3);
-        let inv_diag = crate::solver::inverse_diagonal(&a);
+        let inv_diag = crate::sparse::inverse_diagonal(&a);
         let rho = 2.0; // ρ(D⁻¹A) < 2 for this matrix
         let graph = evolution(&a, &vec![1.0; nx * ny], &inv_diag, rho, 4.0);
         for i in 0..nx * ny {

@@ -31,8 +31,8 @@
 use rayon::prelude::*;
 
 use super::operator::{Operator, Storage};
-use crate::assembly::Matrix;
-use crate::solver::spmv::LinearOperator;
+use crate::sparse::Matrix;
+use crate::sparse::spmv::LinearOperator;
 
 /// Fine rows per block of the restriction.
 const BLOCK_ROWS: usize = 8192;
@@ -303,7 +303,7 @@ mod tests {
     fn transposed(p: &Matrix, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let pt: Matrix = p.transpose_view().to_csr();
         let mut y = vec![0.0; p.cols()];
-        crate::solver::spmv(&pt, x, &mut y);
+        crate::sparse::spmv(&pt, x, &mut y);
         let mut scale = vec![0.0; p.cols()];
         for (v, (i, c)) in p.iter() {
             scale[c as usize] += (v * x[i as usize]).abs();

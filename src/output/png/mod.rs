@@ -16,10 +16,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use crate::element::{shape, NODES};
+mod raster;
+
+use super::colormap::viridis;
+use raster::{draw_field, Canvas};
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
-use crate::solve::Outcome;
+use crate::outcome::Outcome;
 
 /// The three plotted fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,125 +64,6 @@ impl Field {
             format!("{symbol} ({unit})")
         } else {
             format!("{symbol} − {offset} ({unit})")
-        }
-    }
-}
-
-/// Viridis, sampled at ten evenly spaced points (matplotlib's values).
-const VIRIDIS: [[u8; 3]; 10] = [
-    [0x44, 0x01, 0x54],
-    [0x48, 0x28, 0x78],
-    [0x3e, 0x49, 0x89],
-    [0x31, 0x68, 0x8e],
-    [0x26, 0x82, 0x8e],
-    [0x1f, 0x9e, 0x89],
-    [0x35, 0xb7, 0x79],
-    [0x6e, 0xce, 0x58],
-    [0xb5, 0xde, 0x2b],
-    [0xfd, 0xe7, 0x25],
-];
-
-/// Viridis at t ∈ [0, 1], linearly interpolated between the samples.
-pub fn viridis(t: f64) -> [u8; 3] {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let x = t * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    std::array::from_fn(|c| (a[c] as f64 + f * (b[c] as f64 - a[c] as f64)).round() as u8)
-}
-
-/// An RGB raster.
-struct Canvas {
-    w: usize,
-    h: usize,
-    rgb: Vec<u8>,
-}
-
-impl Canvas {
-    fn new(w: usize, h: usize) -> Self {
-        Canvas {
-            w,
-            h,
-            rgb: vec![255; w * h * 3],
-        }
-    }
-
-    fn put(&mut self, x: usize, y: usize, c: [u8; 3]) {
-        let k = 3 * (y * self.w + x);
-        self.rgb[k..k + 3].copy_from_slice(&c);
-    }
-
-    fn blend(&mut self, x: i64, y: i64, c: [u8; 3], alpha: f64) {
-        if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
-            return;
-        }
-        let k = 3 * (y as usize * self.w + x as usize);
-        for (dst, &src) in self.rgb[k..k + 3].iter_mut().zip(&c) {
-            let old = *dst as f64;
-            *dst = (old + alpha * (src as f64 - old)).round() as u8;
-        }
-    }
-
-    /// Fills the triangle `p` (pixel coordinates) at pixel centres; the value at a pixel is the
-    /// linear interpolation of `v`, coloured by `color`.
-    fn triangle(&mut self, p: [[f64; 2]; 3], v: [f64; 3], color: &dyn Fn(f64) -> [u8; 3]) {
-        let area =
-            (p[1][0] - p[0][0]) * (p[2][1] - p[0][1]) - (p[2][0] - p[0][0]) * (p[1][1] - p[0][1]);
-        if area == 0.0 || !area.is_finite() {
-            return;
-        }
-        let x0 = p
-            .iter()
-            .map(|q| q[0])
-            .fold(f64::INFINITY, f64::min)
-            .floor()
-            .max(0.0) as usize;
-        let x1 = (p
-            .iter()
-            .map(|q| q[0])
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as usize)
-            .min(self.w);
-        let y0 = p
-            .iter()
-            .map(|q| q[1])
-            .fold(f64::INFINITY, f64::min)
-            .floor()
-            .max(0.0) as usize;
-        let y1 = (p
-            .iter()
-            .map(|q| q[1])
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as usize)
-            .min(self.h);
-        let edge = |a: [f64; 2], b: [f64; 2], x: f64, y: f64| {
-            (b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])
-        };
-        for py in y0..y1 {
-            let y = py as f64 + 0.5;
-            for px in x0..x1 {
-                let x = px as f64 + 0.5;
-                let w0 = edge(p[1], p[2], x, y) / area;
-                let w1 = edge(p[2], p[0], x, y) / area;
-                let w2 = 1.0 - w0 - w1;
-                // A hair of overlap (1e-9 of the triangle) so that rounding never leaves a pixel
-                // centre on a shared edge outside both triangles.
-                if w0 >= -1e-9 && w1 >= -1e-9 && w2 >= -1e-9 {
-                    let c = color(w0 * v[0] + w1 * v[1] + w2 * v[2]);
-                    self.put(px, py, c);
-                }
-            }
-        }
-    }
-
-    /// A line from a to b, one pixel wide, blended with `alpha`.
-    fn line(&mut self, a: [f64; 2], b: [f64; 2], c: [u8; 3], alpha: f64) {
-        let steps = (b[0] - a[0]).abs().max((b[1] - a[1]).abs()).ceil().max(1.0) as usize;
-        for s in 0..=steps {
-            let t = s as f64 / steps as f64;
-            let (x, y) = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]));
-            self.blend(x.floor() as i64, y.floor() as i64, c, alpha);
         }
     }
 }
@@ -335,116 +219,6 @@ fn register_font() {
             log::warn!("cannot load the embedded font; plots will have no text");
         }
     });
-}
-
-/// Rasterises the field into the plot area.
-fn draw_field(
-    canvas: &mut Canvas,
-    layout: &Layout,
-    field: Field,
-    mesh: &Mesh,
-    outcome: &Outcome,
-    lo: f64,
-    hi: f64,
-) {
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let color = move |v: f64| viridis((v - lo) / span);
-    let (vals, nodal) = values(field, outcome);
-    let nodal_velocity = outcome.nodal.as_ref().map(|n| &n.velocity);
-    // Contours: equipotentials on the potential, streamlines (ψ = const) on the velocity.
-    let contoured: Option<&[f64]> = match (field, &outcome.nodal) {
-        (Field::Potential, _) => Some(&outcome.u),
-        (Field::Velocity, Some(n)) => Some(&n.stream_function),
-        _ => None,
-    };
-    let levels: Vec<f64> = match contoured {
-        Some(c) => {
-            let (clo, chi) = mesh
-                .quad8
-                .iter()
-                .flatten()
-                .map(|&k| c[k as usize])
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                    (a.min(x), b.max(x))
-                });
-            ticks(clo, chi, 16)
-                .0
-                .into_iter()
-                .filter(|&l| l > clo && l < chi)
-                .collect()
-        }
-        None => Vec::new(),
-    };
-    let mut contours: Vec<([f64; 2], [f64; 2])> = Vec::new();
-    for (e, el) in mesh.quad8.iter().enumerate() {
-        let xy: [[f64; 2]; NODES] = el.map(|k| [mesh.x[k as usize], mesh.y[k as usize]]);
-        let px: Vec<[f64; 2]> = xy.iter().map(|p| layout.pixel(p[0], p[1])).collect();
-        let extent = px.iter().fold(0.0f64, |m, p| {
-            m.max((p[0] - px[0][0]).abs()).max((p[1] - px[0][1]).abs())
-        });
-        let k = ((extent / 6.0).ceil() as usize).clamp(1, 16);
-        // Grid of (k+1)² points: position and value.
-        let mut grid = Vec::with_capacity((k + 1) * (k + 1));
-        for j in 0..=k {
-            for i in 0..=k {
-                let (xi, eta) = (
-                    -1.0 + 2.0 * i as f64 / k as f64,
-                    -1.0 + 2.0 * j as f64 / k as f64,
-                );
-                let n = shape(xi, eta);
-                let x: f64 = (0..NODES).map(|a| n[a] * xy[a][0]).sum();
-                let y: f64 = (0..NODES).map(|a| n[a] * xy[a][1]).sum();
-                let v = match (field, nodal_velocity) {
-                    // The magnitude of the interpolated vector, not an interpolated magnitude.
-                    (Field::Velocity, Some(vel)) => {
-                        let (vx, vy) = (0..NODES).fold((0.0, 0.0), |(x, y), a| {
-                            let w = vel[el[a] as usize];
-                            (x + n[a] * w[0], y + n[a] * w[1])
-                        });
-                        vx.hypot(vy)
-                    }
-                    _ if nodal => (0..NODES).map(|a| n[a] * vals[el[a] as usize]).sum(),
-                    _ => vals[e],
-                };
-                let c =
-                    contoured.map_or(0.0, |c| (0..NODES).map(|a| n[a] * c[el[a] as usize]).sum());
-                grid.push((layout.pixel(x, y), v, c));
-            }
-        }
-        let at = |i: usize, j: usize| grid[j * (k + 1) + i];
-        for j in 0..k {
-            for i in 0..k {
-                let (a, b, c, d) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
-                for tri in [[a, b, c], [a, c, d]] {
-                    canvas.triangle(tri.map(|t| t.0), tri.map(|t| t.1), &color);
-                    for &level in &levels {
-                        if let Some(seg) = crossing(tri.map(|t| (t.0, t.2)), level) {
-                            contours.push(seg);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for (a, b) in contours {
-        canvas.line(a, b, [20, 20, 20], 0.7);
-    }
-}
-
-/// Where the linear function on a triangle crosses `level`, as a segment.
-fn crossing(tri: [([f64; 2], f64); 3], level: f64) -> Option<([f64; 2], [f64; 2])> {
-    let mut pts = Vec::with_capacity(2);
-    for (p, q) in [(tri[0], tri[1]), (tri[1], tri[2]), (tri[2], tri[0])] {
-        let (dp, dq) = (p.1 - level, q.1 - level);
-        if (dp < 0.0) != (dq < 0.0) {
-            let t = dp / (dp - dq);
-            pts.push([
-                p.0[0] + t * (q.0[0] - p.0[0]),
-                p.0[1] + t * (q.0[1] - p.0[1]),
-            ]);
-        }
-    }
-    (pts.len() == 2).then(|| (pts[0], pts[1]))
 }
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -647,10 +421,5 @@ mod tests {
         assert_eq!(tick_offset(0.1, 5.6), 0.0);
         assert_eq!(tick_offset(-3.0, 4.0), 0.0);
     }
-
-    #[test]
-    fn viridis_ends() {
-        assert_eq!(viridis(0.0), [0x44, 0x01, 0x54]);
-        assert_eq!(viridis(1.0), [0xfd, 0xe7, 0x25]);
-    }
 }
+
