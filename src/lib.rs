@@ -16,18 +16,21 @@
 //! outlet, is `∫_Ω ∇w·∇u dΩ = ∫_inlet w γ ds`; with `u = Σ Nⱼ uⱼ` over Quad-8 shape functions
 //! this is `K u = f`, `K = Σₑ Kₑ`, `Kₑ = ∫ Bᵀ B dΩ` (see [`element`]).
 //!
-//! The data flow follows the module layout:
+//! The data flow follows the module layout (docs/architecture.md has each room and what it may
+//! import):
 //!
 //! ```text
-//! mesh (HDF5 / Gmsh readers, generator, prepare: validate, orient, RCM)
+//! mesh (HDF5 / Gmsh readers, generator, prepare: validate, orient, RCM; pieces)
+//!   ─► bc: the conditions, built once from the options, found on the mesh
 //!   ─► assembly (element kernel on the CPU or the GPU, chunk by chunk ─► slots ─► CSR)
-//!   ─► bc (inflow velocity, Dirichlet elimination) ─► solver (CG, AMG or Jacobi)
-//!   ─► post (velocity kernel on the CPU or the GPU)
-//!   ─► output (JSON report, HDF5 results, VTU, PNG plots)
+//!   ─► bc: inflow on the velocity edges, Dirichlet elimination
+//!   ─► solver (AMG set-up, CG; on the matrices of sparse/)
+//!   ─► post (velocity kernel on the CPU or the GPU) ─► recovery (nodal velocity, ψ)
+//!   ─► outcome ─► output (one writer per format: JSON report, HDF5, VTU, PNG, surface CSV)
 //! ```
 //!
-//! [`solve::run`] runs the whole pipeline; [`gpu`] holds the WGSL kernels' context,
-//! [`check`] compares GPU and CPU, [`bench`](mod@bench) runs the benchmark tables.
+//! [`solve::run`] runs the whole pipeline, with the kernels where [`settings`] put them;
+//! [`gpu`] holds the WGSL kernels' context and [`check`] compares GPU and CPU.
 
 pub mod assembly;
 pub mod bc;

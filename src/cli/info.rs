@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use potflow::bc::{Boundary, BoundarySpec};
+use potflow::bc::{Boundary, BoundaryOptions, BoundarySpec};
 use potflow::mesh::{BoundaryGroup, PreparedMesh};
 
 use super::options::BoundaryArgs;
@@ -71,8 +71,14 @@ pub fn run(args: InfoArgs) -> Result<()> {
     let (inlet, outlet) = args.boundary.specs()?;
     let mesh = potflow::mesh::load(&args.mesh)?;
     let prepared = PreparedMesh::prepare(&mesh)?;
-    let inlet = inlet.unwrap_or_else(|| BoundarySpec::default_inlet(&mesh.groups));
-    let outlet = outlet.unwrap_or_else(|| BoundarySpec::default_outlet(&mesh.groups));
+    // The inlet and the outlet as a solve would take them (the options' own or the defaults).
+    let conditions = BoundaryOptions {
+        inlet,
+        outlet,
+        ..BoundaryOptions::default()
+    }
+    .conditions(&mesh.groups);
+    let [inlet, outlet] = [0, 1].map(|k| conditions.list[k].on.clone());
     let tol = args.boundary.bc_tol;
     let side = |spec: &BoundarySpec, nodes: usize, edges: usize, error: Option<String>| SideInfo {
         spec: spec.to_string(),

@@ -8,6 +8,7 @@ mod generate;
 mod info;
 mod options;
 mod solve;
+mod summary;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -6,8 +6,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use potflow::output::png::{write_png, Field};
-use potflow::output::{hdf5::write_results, report::Report, write_atomically, Staged};
+use potflow::output::report::Report;
+use potflow::output::writer::{
+    Hdf5Results, JsonReport, PngPlots, Run, SurfaceCsv, VtuFile, Writer,
+};
+use potflow::output::Staged;
 use potflow::outcome::Outcome;
 use potflow::settings::Backend;
 use potflow::solve;
@@ -62,47 +65,80 @@ pub struct SolveArgs {
     pub quiet: bool,
 }
 
+/// One output the run writes: the option that asked for it, its path, and its writer.
+struct Target {
+    option: &'static str,
+    path: PathBuf,
+    writer: Box<dyn Writer>,
+}
+
 /// Where each output of a solve goes.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct OutputPlan {
-    json: Vec<PathBuf>,
-    results: Vec<PathBuf>,
-    vtu: Vec<PathBuf>,
-    png: Vec<PathBuf>,
+    targets: Vec<Target>,
     /// The directory written as a whole, to tell the user.
     dir: Option<PathBuf>,
+    /// The directories the plan creates: the --out directory and every --png one.
+    dirs: Vec<(&'static str, PathBuf)>,
 }
 
 impl SolveArgs {
     fn output_plan(&self) -> Result<OutputPlan> {
-        let mut plan = OutputPlan {
-            json: self.json.iter().cloned().collect(),
-            results: self.output.iter().cloned().collect(),
-            vtu: self.vtu.iter().cloned().collect(),
-            png: self.png.iter().cloned().collect(),
-            dir: None,
+        if self.png_width < 400 || self.png_width > 20_000 {
+            bail!(
+                "--png-width must be between 400 and 20000 pixels, got {}",
+                self.png_width
+            );
+        }
+        let mut plan = OutputPlan::default();
+        let mut add = |option, path: &PathBuf, writer: Box<dyn Writer>| {
+            plan.targets.push(Target {
+                option,
+                path: path.clone(),
+                writer,
+            })
         };
-        let nothing_asked = plan.json.is_empty()
-            && plan.results.is_empty()
-            && plan.vtu.is_empty()
-            && plan.png.is_empty();
+        if let Some(p) = &self.json {
+            add("--json", p, Box::new(JsonReport));
+        }
+        if let Some(p) = &self.output {
+            add("--output", p, Box::new(Hdf5Results));
+        }
+        if let Some(p) = &self.vtu {
+            add("--vtu", p, Box::new(VtuFile));
+        }
+        if let Some(p) = &self.png {
+            add("--png", p, Box::new(PngPlots));
+        }
+        let nothing_asked = plan.targets.is_empty();
+        plan.dirs = self.png.iter().map(|d| ("--png", d.clone())).collect();
         let dir = match &self.out {
             Some(d) => Some(d.clone()),
             None if nothing_asked => Some(PathBuf::from("potflow-out")),
             None => None,
         };
         if let Some(d) = dir {
-            plan.json.push(d.join("report.json"));
-            plan.results.push(d.join("results.h5"));
-            plan.vtu.push(d.join("results.vtu"));
-            plan.png.push(d.clone());
+            let mut add = |path: PathBuf, writer: Box<dyn Writer>| {
+                plan.targets.push(Target {
+                    option: "--out",
+                    path,
+                    writer,
+                })
+            };
+            add(d.join("report.json"), Box::new(JsonReport));
+            add(d.join("results.h5"), Box::new(Hdf5Results));
+            add(d.join("results.vtu"), Box::new(VtuFile));
+            add(d.clone(), Box::new(PngPlots));
+            if !self.surfaces.is_empty() {
+                add(
+                    d.clone(),
+                    Box::new(SurfaceCsv {
+                        groups: self.surfaces.clone(),
+                    }),
+                );
+            }
+            plan.dirs.push(("--out", d.clone()));
             plan.dir = Some(d);
-        }
-        if self.png_width < 400 || self.png_width > 20_000 {
-            bail!(
-                "--png-width must be between 400 and 20000 pixels, got {}",
-                self.png_width
-            );
         }
         Ok(plan)
     }
@@ -111,29 +147,17 @@ impl SolveArgs {
 impl OutputPlan {
     /// Every file the plan writes, with the option that asked for it.
     fn files(&self) -> Vec<(&'static str, PathBuf)> {
-        let opt = |p: &Path, own: &'static str| {
-            if self.dir.as_deref().is_some_and(|d| p.starts_with(d)) {
-                "--out"
-            } else {
-                own
-            }
-        };
-        let mut files = Vec::new();
-        for p in &self.json {
-            files.push((opt(p, "--json"), p.clone()));
-        }
-        for p in &self.results {
-            files.push((opt(p, "--output"), p.clone()));
-        }
-        for p in &self.vtu {
-            files.push((opt(p, "--vtu"), p.clone()));
-        }
-        for d in &self.png {
-            for field in Field::ALL {
-                files.push((opt(d, "--png"), d.join(field.file_name())));
-            }
-        }
-        files
+        self.targets
+            .iter()
+            .flat_map(|t| t.writer.files(&t.path).into_iter().map(|f| (t.option, f)))
+            .collect()
+    }
+
+    /// Whether an output needs the recovered nodal velocity: the VTU's point velocity and the
+    /// plots are drawn from it, and the surface speed on a boundary where u is fixed takes its
+    /// normal part from it.
+    fn needs_nodal_velocity(&self) -> bool {
+        self.targets.iter().any(|t| t.writer.needs_nodal_velocity())
     }
 
     /// Checks the plan before any work: distinct files, none of them the input mesh, none
@@ -161,12 +185,7 @@ impl OutputPlan {
                 }
             }
         }
-        for (opt, dir) in self
-            .png
-            .iter()
-            .map(|d| ("--png", d))
-            .chain(self.dir.iter().map(|d| ("--out", d)))
-        {
+        for (opt, dir) in &self.dirs {
             if dir.exists() && !dir.is_dir() {
                 bail!("{opt} {}: exists and is not a directory", dir.display());
             }
@@ -176,17 +195,24 @@ impl OutputPlan {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
-            let created = self
-                .dir
-                .iter()
-                .chain(&self.png)
-                .any(|d| parent.starts_with(d));
+            let created = self.dirs.iter().any(|(_, d)| parent.starts_with(d));
             if !created && !parent.is_dir() {
                 bail!(
                     "{opt} {}: the directory {} does not exist",
                     path.display(),
                     parent.display()
                 );
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every target (all of them, or with `converged` false the last ones alone: a run
+    /// that did not converge writes its report only) through `staged`.
+    fn write(&self, run: &Run, last: bool, converged: bool, staged: &mut Staged) -> Result<()> {
+        for t in &self.targets {
+            if t.writer.last() == last && (converged || t.writer.last()) {
+                t.writer.write(run, &t.path, staged)?;
             }
         }
         Ok(())
@@ -198,10 +224,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let mut opts = args.problem.options()?;
     let outputs = args.output_plan()?;
     outputs.check(args.mesh.as_deref())?;
-    // The VTU's point velocity and the plots are drawn from the recovered nodal velocity; the
-    // surface speed on a boundary where u is fixed takes its normal part from it.
-    opts.nodal_velocity =
-        !outputs.vtu.is_empty() || !outputs.png.is_empty() || !args.surfaces.is_empty();
+    opts.nodal_velocity = outputs.needs_nodal_velocity() || !args.surfaces.is_empty();
     if !args.surfaces.is_empty() && outputs.dir.is_none() {
         bail!("--surface writes surface_GROUP.csv into the output directory: give --out DIR");
     }
@@ -244,7 +267,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
         pool.install(|| solve::run(&mesh, &opts, kernels, read_seconds, &mut progress))?;
     outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
-    for dir in outputs.dir.iter().chain(&outputs.png) {
+    for (_, dir) in &outputs.dirs {
         create_dir(dir)?;
     }
     // Every output is staged and renamed into place together; a run that did not converge
@@ -253,52 +276,44 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let mut staged = Staged::default();
     bar.stage("write");
     let write_start = Instant::now();
-    if outcome.cg.converged {
-        for path in &outputs.results {
-            write_results(&staged.stage(path), &mesh, &outcome, &opts)?;
-        }
-        for path in &outputs.vtu {
-            potflow::output::vtu::write_vtu(&staged.stage(path), &mesh, &outcome)?;
-        }
-        let case = args
-            .mesh
-            .as_deref()
-            .map(|m| {
-                Path::new(m)
-                    .file_name()
-                    .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
-            })
-            .unwrap_or_else(|| mesh.source.clone());
-        for dir in &outputs.png {
-            for field in Field::ALL {
-                let path = staged.stage(&dir.join(field.file_name()));
-                write_png(&path, field, &case, &mesh, &outcome, args.png_width)?;
-            }
-        }
-    }
-    let mut surfaces = Vec::new();
-    if outcome.cg.converged {
-        for group in &args.surfaces {
-            let s = surface_of(&mesh, &outcome, &opts, group, args.u_ref)?;
-            if let Some(dir) = &outputs.dir {
-                let path = staged.stage(&dir.join(format!("surface_{group}.csv")));
-                write_atomically(&path, potflow::surface::csv(&s).as_bytes())?;
-            }
-            surfaces.push(s);
-        }
-    }
-    outcome.timings.write = write_start.elapsed().as_secs_f64();
-    outcome.timings.wall = started.elapsed().as_secs_f64();
+    let converged = outcome.cg.converged;
+    let surfaces = if converged {
+        args.surfaces
+            .iter()
+            .map(|group| surface_of(&mesh, &outcome, &opts, group, args.u_ref))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    let case = args
+        .mesh
+        .as_deref()
+        .map(|m| {
+            Path::new(m)
+                .file_name()
+                .map_or(m.to_string(), |f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| mesh.source.clone());
+    let run_of = |outcome, report| Run {
+        mesh: &mesh,
+        outcome,
+        opts: &opts,
+        case: &case,
+        png_width: args.png_width,
+        surfaces: &surfaces,
+        report,
+    };
+    outputs.write(&run_of(&outcome, None), false, converged, &mut staged)?;
     let mut report = Report::new(&mesh.source, gpu.as_ref(), &opts, &outcome);
+    report.timings.write = write_start.elapsed().as_secs_f64();
+    report.timings.wall = started.elapsed().as_secs_f64();
     report.backend_reason = backend_reason;
-    report.surfaces = surfaces;
-    for path in &outputs.json {
-        write_atomically(&staged.stage(path), report.to_json().as_bytes())?;
-    }
+    report.surfaces = surfaces.clone();
+    outputs.write(&run_of(&outcome, Some(&report)), true, converged, &mut staged)?;
     staged.commit()?;
     bar.finish();
     if !args.quiet {
-        print_summary(&report, &outcome);
+        super::summary::print(&report, &outcome);
     }
     outcome.ensure_converged(opts.cg.rtol)?;
     if let (Some(dir), false) = (&outputs.dir, args.quiet) {
@@ -355,122 +370,3 @@ fn surface_of(
     )?)
 }
 
-fn print_summary(r: &Report, o: &Outcome) {
-    let m = &r.mesh;
-    println!("potflow {}: {}", r.potflow_version, m.path);
-    println!(
-        "  mesh      {} nodes ({} unused), {} elements ({} reoriented), {} nonzeros",
-        m.nodes, m.unused_nodes, m.elements, m.reoriented_elements, m.nnz
-    );
-    match &r.gpu {
-        Some(g) => println!(
-            "  backend   gpu: {} ({}{}, {}), {} host threads{} [{}]",
-            g.adapter,
-            g.backend,
-            if g.software_device {
-                ", software device"
-            } else {
-                ""
-            },
-            g.precision,
-            r.threads,
-            if g.fallbacks.is_empty() {
-                String::new()
-            } else {
-                format!("; finished on the CPU: {}", g.fallbacks.join("; "))
-            },
-            r.backend_reason
-        ),
-        None => println!(
-            "  backend   cpu ({} threads) [{}]",
-            r.threads, r.backend_reason
-        ),
-    }
-    println!(
-        "  solver    {}-CG{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
-        r.solver.name,
-        match r.solver.operator_complexity {
-            Some(oc) => format!(
-                " ({} levels, operator complexity {oc:.2})",
-                r.solver.levels.len()
-            ),
-            None => String::new(),
-        },
-        r.solver.iterations,
-        r.solver.relative_residual,
-        r.solver.rtol,
-        if r.solver.converged {
-            ""
-        } else {
-            "  NOT CONVERGED"
-        }
-    );
-    let b = &o.boundary;
-    if b.by_group {
-        for g in &b.groups {
-            println!(
-                "  bc        {} {}: {} nodes, {} edges; inflow {:.6} m²/s",
-                g.on, g.condition, g.nodes, g.edges, g.inflow
-            );
-        }
-        let net: f64 = b.groups.iter().map(|g| g.inflow).sum();
-        println!("  balance   net inflow {net:.3e} m²/s (walls carry none)");
-    } else {
-        println!(
-            "  inlet     {}: {} nodes, {} edges; inflow {:.6} m²/s",
-            b.inlet, b.inlet_nodes, b.inlet_edges, b.inflow
-        );
-        println!(
-            "  outlet    {}: {} nodes; outflow {:.6} m²/s",
-            b.outlet, b.outlet_nodes, b.outflow
-        );
-    }
-    for f in &r.surfaces {
-        println!(
-            "  surface   {}: length {:.6} m; force ({:.6e}, {:.6e}) N/m; Cx {:.3e}, Cy {:.3e} \
-             (U_ref {} m/s, ℓ {:.6} m)",
-            f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length
-        );
-    }
-    let s = &r.solution;
-    println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
-    println!(
-        "  |v|       {:.6} .. {:.6} m/s",
-        s.abs_vel_min, s.abs_vel_max
-    );
-    println!(
-        "  pressure  {:.4} .. {:.4} Pa",
-        s.pressure_min, s.pressure_max
-    );
-    let t = &r.timings;
-    println!();
-    println!("  stage      seconds");
-    for (name, v, note) in [
-        ("load", t.load, ""),
-        ("assemble", t.assemble, ""),
-        ("bc", t.bc, ""),
-        ("solve", t.solve, ""),
-        ("post", t.post, ""),
-        ("total", t.total, "   load to post"),
-        ("write", t.write, "   outputs"),
-        (
-            "wall",
-            t.wall,
-            "   the whole command: GPU set-up and outputs included",
-        ),
-    ] {
-        println!("  {name:<9} {v:>8.3}{note}");
-        if name == "solve" {
-            println!(
-                "    setup   {:>8.3}\n    iterate {:>8.3}",
-                r.solver.setup_seconds, r.solver.iterate_seconds
-            );
-        }
-    }
-    if r.gpu.is_some() {
-        println!(
-            "  gpu_setup {:>8.3}  (device, shaders, pipelines: once per process, not in total)",
-            t.gpu_setup
-        );
-    }
-}

@@ -1,4 +1,5 @@
-//! Outputs: the JSON report, the HDF5 results, the VTU file, the PNG plots, mesh files. Every
+//! Outputs: the JSON report, the HDF5 results, the VTU file, the PNG plots, the surface
+//! tables (each one [`writer::Writer`]), and mesh files. Every
 //! file is written under a temporary name beside its destination and renamed into place, so
 //! an interrupted run never leaves a half-written file under the final name; [`Staged`] does
 //! the same for a set of files, so a run's outputs appear together or not at all.
@@ -9,6 +10,7 @@ pub mod mesh_files;
 pub mod png;
 pub mod report;
 pub mod vtu;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 

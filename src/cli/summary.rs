@@ -1,0 +1,127 @@
+//! The summary `potflow solve` prints: the mesh, the backend and why, the solver's account,
+//! the boundary fluxes, the surfaces, the ranges and the stage table, all read from the
+//! report and the outcome.
+
+use potflow::outcome::Outcome;
+use potflow::output::report::Report;
+
+/// Prints the summary of a run on stdout.
+pub fn print(r: &Report, o: &Outcome) {
+    let m = &r.mesh;
+    println!("potflow {}: {}", r.potflow_version, m.path);
+    println!(
+        "  mesh      {} nodes ({} unused), {} elements ({} reoriented), {} nonzeros",
+        m.nodes, m.unused_nodes, m.elements, m.reoriented_elements, m.nnz
+    );
+    match &r.gpu {
+        Some(g) => println!(
+            "  backend   gpu: {} ({}{}, {}), {} host threads{} [{}]",
+            g.adapter,
+            g.backend,
+            if g.software_device {
+                ", software device"
+            } else {
+                ""
+            },
+            g.precision,
+            r.threads,
+            if g.fallbacks.is_empty() {
+                String::new()
+            } else {
+                format!("; finished on the CPU: {}", g.fallbacks.join("; "))
+            },
+            r.backend_reason
+        ),
+        None => println!(
+            "  backend   cpu ({} threads) [{}]",
+            r.threads, r.backend_reason
+        ),
+    }
+    println!(
+        "  solver    {}-CG{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
+        r.solver.name,
+        match r.solver.operator_complexity {
+            Some(oc) => format!(
+                " ({} levels, operator complexity {oc:.2})",
+                r.solver.levels.len()
+            ),
+            None => String::new(),
+        },
+        r.solver.iterations,
+        r.solver.relative_residual,
+        r.solver.rtol,
+        if r.solver.converged {
+            ""
+        } else {
+            "  NOT CONVERGED"
+        }
+    );
+    let b = &o.boundary;
+    if b.by_group {
+        for g in &b.groups {
+            println!(
+                "  bc        {} {}: {} nodes, {} edges; inflow {:.6} m²/s",
+                g.on, g.condition, g.nodes, g.edges, g.inflow
+            );
+        }
+        let net: f64 = b.groups.iter().map(|g| g.inflow).sum();
+        println!("  balance   net inflow {net:.3e} m²/s (walls carry none)");
+    } else {
+        println!(
+            "  inlet     {}: {} nodes, {} edges; inflow {:.6} m²/s",
+            b.inlet, b.inlet_nodes, b.inlet_edges, b.inflow
+        );
+        println!(
+            "  outlet    {}: {} nodes; outflow {:.6} m²/s",
+            b.outlet, b.outlet_nodes, b.outflow
+        );
+    }
+    for f in &r.surfaces {
+        println!(
+            "  surface   {}: length {:.6} m; force ({:.6e}, {:.6e}) N/m; Cx {:.3e}, Cy {:.3e} \
+             (U_ref {} m/s, ℓ {:.6} m)",
+            f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length
+        );
+    }
+    let s = &r.solution;
+    println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
+    println!(
+        "  |v|       {:.6} .. {:.6} m/s",
+        s.abs_vel_min, s.abs_vel_max
+    );
+    println!(
+        "  pressure  {:.4} .. {:.4} Pa",
+        s.pressure_min, s.pressure_max
+    );
+    let t = &r.timings;
+    println!();
+    println!("  stage      seconds");
+    for (name, v, note) in [
+        ("load", t.load, ""),
+        ("assemble", t.assemble, ""),
+        ("bc", t.bc, ""),
+        ("solve", t.solve, ""),
+        ("post", t.post, ""),
+        ("total", t.total, "   load to post"),
+        ("write", t.write, "   outputs"),
+        (
+            "wall",
+            t.wall,
+            "   the whole command: GPU set-up and outputs included",
+        ),
+    ] {
+        println!("  {name:<9} {v:>8.3}{note}");
+        if name == "solve" {
+            println!(
+                "    setup   {:>8.3}\n    iterate {:>8.3}",
+                r.solver.setup_seconds, r.solver.iterate_seconds
+            );
+        }
+    }
+    if r.gpu.is_some() {
+        println!(
+            "  gpu_setup {:>8.3}  (device, shaders, pipelines: once per process, not in total)",
+            t.gpu_setup
+        );
+    }
+}
