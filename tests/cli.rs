@@ -96,6 +96,7 @@ fn solve_writes_report_and_results_in_input_order() {
     assert_eq!(report["solver"]["converged"], true);
     assert_eq!(report["boundary"]["inlet"], "xmin");
     assert_eq!(report["boundary"]["outlet"], "xmax");
+    assert_eq!(report["problem"]["inlet_velocity"], gamma);
     for key in ["load", "assemble", "bc", "solve", "post", "total", "write"] {
         assert!(report["timings"][key].as_f64().unwrap() >= 0.0);
     }
@@ -841,6 +842,16 @@ fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
     assert!(surface["cx"].as_f64().unwrap().abs() < 1e-3);
     assert!(surface["cy"].as_f64().unwrap().abs() < 1e-3);
     assert_eq!(report["boundary"]["groups"][0]["condition"], "stream:1@0");
+    // Under --bc no inlet velocity plays a part, and neither the report nor the results
+    // file claims one.
+    assert!(
+        report["problem"].get("inlet_velocity").is_none(),
+        "{}",
+        report["problem"]
+    );
+    let results = hdf5_pure::File::open(out.join("results.h5")).unwrap();
+    let attrs = results.root().attrs().unwrap();
+    assert!(attrs.contains_key("rho") && !attrs.contains_key("inlet_velocity"));
     assert!(
         report["boundary"]["groups"][0]["inflow"]
             .as_f64()
