@@ -143,3 +143,37 @@ fn stitched_shaders_compile_to_spirv_msl_and_hlsl() {
         }
     }
 }
+
+#[test]
+fn the_copy_kernel_validates_and_compiles_for_every_backend() {
+    // shaders/copy.wgsl stands alone (f32, no Quad-8 functions): the bandwidth yardstick.
+    use potflow::gpu::shaders::{validate_source, COPY};
+    validate_source(COPY, false).unwrap();
+    let module = naga::front::wgsl::parse_str(COPY).unwrap();
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .unwrap();
+    let names: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["copy_vec4"]);
+    let spv =
+        naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
+    assert!(spv.is_ok_and(|w| !w.is_empty()));
+    let msl = naga::back::msl::write_string(
+        &module,
+        &info,
+        &naga::back::msl::Options::default(),
+        &naga::back::msl::PipelineOptions::default(),
+    );
+    assert!(msl.is_ok(), "{:?}", msl.err());
+    let mut hlsl = String::new();
+    let written = naga::back::hlsl::Writer::new(
+        &mut hlsl,
+        &naga::back::hlsl::Options::default(),
+        &naga::back::hlsl::PipelineOptions::default(),
+    )
+    .write(&module, &info, None);
+    assert!(written.is_ok(), "{:?}", written.err());
+}

@@ -1,10 +1,29 @@
 //! `potflow devices`: the GPU adapters wgpu sees, best first.
 
 use anyhow::Result;
+use clap::Args;
 
-use potflow::gpu::list_adapters;
+use potflow::gpu::{list_adapters, AdapterChoice, GpuContext, Precision};
 
-pub fn run() -> Result<()> {
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Also measure each adapter's memory bandwidth with a copy kernel (bytes read and
+    /// written per second, the median of 5 trials of 20 copies).
+    #[arg(long)]
+    pub bandwidth: bool,
+    /// Size of the copied buffer for --bandwidth, MiB (at most the adapter's largest
+    /// storage binding).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub bandwidth_mib: u64,
+}
+
+pub fn run(args: DevicesArgs) -> Result<()> {
+    if !(1..=65_536).contains(&args.bandwidth_mib) {
+        anyhow::bail!(
+            "--bandwidth-mib must be between 1 and 65536, got {}",
+            args.bandwidth_mib
+        );
+    }
     let adapters = list_adapters();
     if adapters.is_empty() {
         println!("no GPU adapters found (wgpu sees no Vulkan, Metal or DX12 device)");
@@ -28,6 +47,9 @@ pub fn run() -> Result<()> {
             "    workgroups per dim   {}",
             a.max_workgroups_per_dimension
         );
+        if args.bandwidth {
+            println!("    copy bandwidth       {}", bandwidth(&a.name, args.bandwidth_mib));
+        }
     }
     match adapters.iter().position(|a| !a.software) {
         Some(i) => println!("\n`--backend auto` uses [{i}]; pick another with --adapter NAME."),
@@ -37,4 +59,23 @@ pub fn run() -> Result<()> {
         ),
     }
     Ok(())
+}
+
+/// The copy bandwidth of the adapter named `name`, or why it could not be measured.
+fn bandwidth(name: &str, mib: u64) -> String {
+    let measured = GpuContext::new(&AdapterChoice {
+        name: Some(name.to_string()),
+        precision: Some(Precision::F32),
+        ..AdapterChoice::default()
+    })
+    .and_then(|ctx| ctx.copy_bandwidth(mib << 20, 20, 5));
+    match measured {
+        Ok(b) => format!(
+            "{:.1} GB/s (copies of {} MiB, {:.3} ms each)",
+            b.gb_per_s,
+            b.bytes >> 20,
+            b.seconds_per_copy * 1e3
+        ),
+        Err(e) => format!("not measured: {e}"),
+    }
 }

@@ -34,8 +34,9 @@ enum Command {
     /// Solve a mesh (a Gmsh .msh file, a reference-layout .h5 file, or GEOMETRY:NODES) and
     /// report; with no MESH, the built-in venturi case.
     Solve(solve::SolveArgs),
-    /// List the GPU adapters wgpu sees: backend, type, f64 support, limits.
-    Devices,
+    /// List the GPU adapters wgpu sees: backend, type, f64 support, limits; with
+    /// --bandwidth, each one's memory bandwidth measured by a copy kernel.
+    Devices(devices::DevicesArgs),
     /// Run both kernels and the whole solve on the GPU and the CPU and compare them.
     Check(check::CheckArgs),
     /// Stage tables for CPU serial, CPU parallel and GPU, and thread scaling.
@@ -50,7 +51,7 @@ enum Command {
 pub fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Solve(args) => solve::run(args),
-        Command::Devices => devices::run(),
+        Command::Devices(args) => devices::run(args),
         Command::Check(args) => check::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Generate(args) => generate::run(args),

@@ -177,7 +177,7 @@ pub struct GpuContext {
 
 /// Binding kinds of a kernel's bind group, in binding order.
 #[derive(Clone, Copy)]
-enum Slot {
+pub(crate) enum Slot {
     Uniform,
     Read,
     Write,
@@ -480,7 +480,7 @@ impl GpuContext {
         self.queue.submit([encoder.finish()]);
     }
 
-    fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+    pub(crate) fn read_back(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
         let (tx, rx) = mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, 0..bytes, move |r| {
             let _ = tx.send(r);
@@ -503,7 +503,7 @@ impl GpuContext {
         Ok(data)
     }
 
-    fn check_alive(&self) -> Result<()> {
+    pub(crate) fn check_alive(&self) -> Result<()> {
         if self.lost.load(Ordering::SeqCst) {
             Err(Error::Gpu("the GPU device was lost".into()))
         } else {
@@ -517,12 +517,29 @@ fn build_pipeline(
     kernel: Kernel,
     precision: Precision,
 ) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
-    let source = shaders::source(kernel, precision);
+    compute_pipeline(
+        device,
+        kernel.label(),
+        kernel.entry_point(),
+        shaders::source(kernel, precision),
+        bindings(kernel),
+    )
+}
+
+/// A compute pipeline of `source`'s `entry_point` with one bind group of `slots`, in
+/// binding order.
+pub(crate) fn compute_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    entry_point: &str,
+    source: String,
+    slots: &[Slot],
+) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(kernel.label()),
+        label: Some(label),
         source: wgpu::ShaderSource::Wgsl(source.into()),
     });
-    let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings(kernel)
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = slots
         .iter()
         .enumerate()
         .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
@@ -541,19 +558,19 @@ fn build_pipeline(
         })
         .collect();
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some(kernel.label()),
+        label: Some(label),
         entries: &entries,
     });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(kernel.label()),
+        label: Some(label),
         bind_group_layouts: &[Some(&layout)],
         immediate_size: 0,
     });
     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(kernel.label()),
+        label: Some(label),
         layout: Some(&pipeline_layout),
         module: &module,
-        entry_point: Some(kernel.entry_point()),
+        entry_point: Some(entry_point),
         compilation_options: Default::default(),
         cache: None,
     });

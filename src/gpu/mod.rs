@@ -18,6 +18,7 @@
 //! element-relative values, so a mesh far from the origin loses nothing. The velocity kernel
 //! returns gradients; |v| and the pressure are formed on the host in f64.
 
+pub mod bandwidth;
 pub mod context;
 pub mod kernels;
 pub mod layout;

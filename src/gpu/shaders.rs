@@ -8,6 +8,8 @@ pub const QUAD8: &str = include_str!("../../shaders/quad8.wgsl");
 pub const STIFFNESS: &str = include_str!("../../shaders/stiffness.wgsl");
 /// The velocity kernel body.
 pub const VELOCITY: &str = include_str!("../../shaders/velocity.wgsl");
+/// The copy kernel that measures the device's bandwidth (f32 only; no Quad-8 functions).
+pub const COPY: &str = include_str!("../../shaders/copy.wgsl");
 
 /// The two kernels. Entry point, CPU twin and pipeline label share one name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,15 +59,19 @@ pub fn source(kernel: Kernel, precision: Precision) -> String {
 /// Parses and validates a stitched shader with naga (no GPU needed). The error text carries
 /// naga's diagnostic with the source location.
 pub fn validate(kernel: Kernel, precision: Precision) -> Result<(), String> {
+    validate_source(&source(kernel, precision), precision == Precision::F64)
+}
+
+/// Parses and validates WGSL `src` with naga, with f64 allowed where `f64` says.
+pub fn validate_source(src: &str, f64: bool) -> Result<(), String> {
     use wgpu::naga;
-    let src = source(kernel, precision);
-    let module = naga::front::wgsl::parse_str(&src).map_err(|e| e.emit_to_string(&src))?;
+    let module = naga::front::wgsl::parse_str(src).map_err(|e| e.emit_to_string(src))?;
     let mut caps = naga::valid::Capabilities::default();
-    if precision == Precision::F64 {
+    if f64 {
         caps |= naga::valid::Capabilities::FLOAT64;
     }
     naga::valid::Validator::new(naga::valid::ValidationFlags::all(), caps)
         .validate(&module)
-        .map_err(|e| e.emit_to_string(&src))?;
+        .map_err(|e| e.emit_to_string(src))?;
     Ok(())
 }
