@@ -14,7 +14,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("bc", &["element", "error", "mesh", "sparse"]),
     ("solver", &["error", "sparse"]),
     ("post", &["element", "mesh"]),
-    ("gpu", &["assembly", "element", "error", "mesh", "post"]),
+    ("gpu", &["assembly", "element", "error", "mesh", "post", "solver", "sparse"]),
     (
         "recovery",
         &["assembly", "bc", "element", "error", "mesh", "solver"],

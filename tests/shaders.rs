@@ -177,3 +177,40 @@ fn the_copy_kernel_validates_and_compiles_for_every_backend() {
     .write(&module, &info, None);
     assert!(written.is_ok(), "{:?}", written.err());
 }
+
+#[test]
+fn the_gpu_solve_kernels_validate_and_compile_for_every_backend() {
+    // shaders/spmv, chebyshev, axpby, dot, cg and dense.wgsl: f32 only, each entry point
+    // present, through naga to SPIR-V, MSL and HLSL.
+    for (src, entry) in potflow::gpu::solve::sources() {
+        let module = naga::front::wgsl::parse_str(src).unwrap();
+        assert!(
+            module.entry_points.iter().any(|e| e.name == entry),
+            "{entry} missing"
+        );
+        let info = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(src)));
+        let spv =
+            naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
+        assert!(spv.is_ok_and(|w| !w.is_empty()), "SPIR-V: {entry}");
+        let msl = naga::back::msl::write_string(
+            &module,
+            &info,
+            &naga::back::msl::Options::default(),
+            &naga::back::msl::PipelineOptions::default(),
+        );
+        assert!(msl.is_ok(), "MSL: {entry}: {:?}", msl.err());
+        let mut hlsl = String::new();
+        let written = naga::back::hlsl::Writer::new(
+            &mut hlsl,
+            &naga::back::hlsl::Options::default(),
+            &naga::back::hlsl::PipelineOptions::default(),
+        )
+        .write(&module, &info, None);
+        assert!(written.is_ok(), "HLSL: {entry}: {:?}", written.err());
+    }
+}

@@ -23,6 +23,7 @@ pub mod context;
 pub mod kernels;
 pub mod layout;
 pub mod shaders;
+pub mod solve;
 
 pub use context::{list_adapters, AdapterChoice, AdapterSummary, GpuContext};
 

@@ -33,6 +33,14 @@ enum Method {
 }
 
 impl BuiltSolver {
+    /// The AMG hierarchy, where the preconditioner is one (for a device that runs it).
+    pub fn amg(&self) -> Option<&Amg<'static>> {
+        match &self.method {
+            Method::Amg(amg) => Some(amg),
+            Method::Jacobi(..) => None,
+        }
+    }
+
     /// CG on A u = b from the u given.
     pub fn cg(
         &self,

@@ -43,6 +43,11 @@ impl Cholesky {
         Some(Cholesky { n, l })
     }
 
+    /// Unknowns.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
     /// The bytes a solve reads from the factor: its lower triangle, once forward and once
     /// back.
     pub fn bytes(&self) -> usize {

@@ -47,6 +47,7 @@
 mod aggregate;
 mod chebyshev;
 mod dense;
+pub mod export;
 mod operator;
 mod split;
 pub mod strength;

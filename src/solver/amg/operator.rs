@@ -95,6 +95,22 @@ impl<'a> Operator<'a> {
         }
     }
 
+    /// The matrix with f32 values as the V-cycle reads them (`cols` columns).
+    pub fn to_f32(&self, cols: usize) -> super::export::CsrF32 {
+        super::export::CsrF32 {
+            rows: self.rows,
+            cols,
+            indptr: self.indptr.to_vec(),
+            indices: self.indices.to_vec(),
+            values: match &self.values {
+                Values::F64(v) => v.iter().map(|&x| x as f32).collect(),
+                Values::F32(v) => v.as_slice().to_vec(),
+                Values::Fine(f) => f.hi().to_vec(),
+            },
+            row_sums: Vec::new(),
+        }
+    }
+
     /// Whether the values are split into f32 and a remainder (see `split.rs`).
     pub fn is_split(&self) -> bool {
         matches!(&self.values, Values::Fine(f) if f.is_split())

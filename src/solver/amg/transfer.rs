@@ -196,6 +196,11 @@ impl Transfer {
         }
     }
 
+    /// P with f32 values, as the V-cycle reads it.
+    pub fn p_f32(&self) -> super::export::CsrF32 {
+        self.p.to_f32(self.coarse)
+    }
+
     /// Fine unknowns (P's rows).
     pub fn fine(&self) -> usize {
         self.p.rows()

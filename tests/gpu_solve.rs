@@ -1,0 +1,167 @@
+//! The whole solve on the GPU (CG and the V-cycle in f32 on the device, defect correction in
+//! f64 on the host) against the host solve; each of its kernels against its CPU twin.
+
+mod common;
+
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+
+use potflow::gpu::solve::{self as gpu_solve, single, twins, GpuSolveOptions};
+use potflow::solver::amg::export::CsrF32;
+use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
+use potflow::mesh::generate;
+use potflow::solve::{linear_system, SolveOptions};
+use potflow::solver::{CgOptions, SolverKind};
+
+fn context() -> Option<&'static GpuContext> {
+    static CTX: OnceLock<Option<GpuContext>> = OnceLock::new();
+    CTX.get_or_init(|| {
+        let choice = AdapterChoice {
+            precision: Some(Precision::F32),
+            ..Default::default()
+        };
+        match GpuContext::new(&choice) {
+            Ok(ctx) => Some(ctx),
+            Err(e) if gpu_required() => panic!("POTFLOW_REQUIRE_GPU=1 but no GPU context: {e}"),
+            Err(e) => {
+                common::skip("the GPU solve", &e.to_string());
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+/// (host u, host iterations, GPU u, GPU outcome, info) for `geometry` at `nodes`.
+fn both(
+    ctx: &GpuContext,
+    geometry: &str,
+    nodes: usize,
+    bc: &[&str],
+    opts: GpuSolveOptions,
+) -> (Vec<f64>, usize, Vec<f64>, potflow::solver::CgOutcome, gpu_solve::GpuSolveInfo) {
+    let mesh = generate::by_name(geometry, nodes).unwrap();
+    let mut options = SolveOptions::default();
+    options.bc.conditions = bc.iter().map(|c| c.parse().unwrap()).collect();
+    let (_, sys) = linear_system(&mesh, &options).unwrap();
+    let built = SolverKind::Amg.build(sys.matrix).unwrap();
+    let cg = CgOptions::default();
+    let mut host = vec![0.0; sys.rhs.len()];
+    let host_outcome = built.cg(&sys.rhs, &mut host, cg, &mut |_, _| ControlFlow::Continue(()));
+    assert!(host_outcome.converged);
+    let mut gpu = vec![0.0; sys.rhs.len()];
+    let (outcome, info) = gpu_solve::solve(ctx, &built, &sys.rhs, &mut gpu, cg, opts).unwrap();
+    (host, host_outcome.iterations, gpu, outcome, info)
+}
+
+#[test]
+fn the_gpu_solve_agrees_with_the_host_on_every_generated_geometry() {
+    let Some(ctx) = context() else { return };
+    for (geometry, _) in generate::all_geometries() {
+        let bc: &[&str] = if generate::STREAM_GEOMETRIES.iter().any(|g| g.0 == *geometry) {
+            &["farfield=stream:1@10"]
+        } else {
+            &[]
+        };
+        let (host, host_its, gpu, outcome, info) =
+            both(ctx, geometry, 20_000, bc, GpuSolveOptions::default());
+        let scale = host.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let diff = host
+            .iter()
+            .zip(&gpu)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        eprintln!(
+            "{geometry}: host {host_its} iterations; GPU {} outer, {} inner; residual {:.2e}; \
+             max diff {:.2e} of max|u|",
+            info.outer_iterations,
+            info.inner_iterations,
+            outcome.relative_residual,
+            diff / scale
+        );
+        assert!(outcome.converged, "{geometry}");
+        assert!(outcome.relative_residual <= 1e-8, "{geometry}");
+        assert!(diff <= 1e-8 * scale, "{geometry}: {diff:e} of {scale:e}");
+        // f32 inside costs a correction or two: all inner iterations together within 1.25×
+        // the host's (one more where the host needs few).
+        assert!(
+            info.inner_iterations as f64 <= 1.25 * host_its as f64 + 1.0,
+            "{geometry}: {} inner against {host_its}",
+            info.inner_iterations
+        );
+    }
+}
+
+#[test]
+fn the_gpu_solve_gives_the_same_bits_on_every_run_and_any_block_size() {
+    // Every sum runs in a fixed order, and a row's sum does not depend on which block holds
+    // the row: two runs, and a run with the matrices cut into blocks of at most 4 KiB (as a
+    // device with small bindings would; hundreds of blocks per matrix), agree to the bit.
+    let Some(ctx) = context() else { return };
+    let bits = |u: &[f64]| u.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let default = GpuSolveOptions::default();
+    let small = GpuSolveOptions {
+        max_block_bytes: Some(4096),
+    };
+    let (_, _, first, _, info) = both(ctx, "y_tube", 20_000, &[], default);
+    let (_, _, second, _, _) = both(ctx, "y_tube", 20_000, &[], default);
+    let (_, _, split, _, split_info) = both(ctx, "y_tube", 20_000, &[], small);
+    assert_eq!(bits(&first), bits(&second));
+    assert_eq!(bits(&first), bits(&split));
+    assert_eq!(info.inner_iterations, split_info.inner_iterations);
+}
+
+/// Largest difference relative to the largest magnitude of `want`.
+fn rel(got: &[f32], want: &[f32]) -> f32 {
+    let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(f32::MIN_POSITIVE);
+    got.iter()
+        .zip(want)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
+        / scale
+}
+
+#[test]
+fn the_gpu_kernels_agree_with_their_cpu_twins() {
+    // Random input; the twins run the kernels' operations in the kernels' order, so they
+    // agree to rounding (a GPU may fuse or not fuse fma: a few units in the last place of the
+    // largest term, 1e-5 here for sums of up to a few thousand terms).
+    let Some(ctx) = context() else { return };
+    let mut rng = common::Rng::new(11);
+    let mut random = |n: usize| (0..n).map(|_| rng.symmetric() as f32).collect::<Vec<f32>>();
+    // Dot products of lengths around the fixed grid's 65,536 lanes and a short one.
+    for n in [7, 65_535, 65_537, 300_001] {
+        let (a, b) = (random(n), random(n));
+        let got = single::dot(ctx, &a, &b).unwrap();
+        let want = twins::dot_f32(&a, &b, 256);
+        let scale: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+        assert!((got - want).abs() <= 1e-6 * scale, "dot of {n}: {got} vs {want}");
+    }
+    let (x, y) = (random(100_003), random(100_003));
+    for (a, b) in [(0.5, 0.0), (-1.25, 2.0), (1.0, 1.0)] {
+        let got = single::axpby(ctx, a, &x, b, &y).unwrap();
+        let mut want = y.clone();
+        twins::axpby(a, &x, b, &mut want);
+        assert!(rel(&got, &want) <= 1e-6, "axpby {a} {b}");
+    }
+    let n = 97;
+    let (m, b) = (random(n * n), random(n));
+    let got = single::dense_matvec(ctx, &m, &b).unwrap();
+    let mut want = vec![0f32; n];
+    twins::dense_matvec(&m, &b, &mut want);
+    assert!(rel(&got, &want) <= 1e-5);
+    // The operator of a real system, plain and in difference form, on a random vector.
+    let mesh = generate::by_name("channel_with_cylinder", 3_000).unwrap();
+    let (_, sys) = linear_system(&mesh, &SolveOptions::default()).unwrap();
+    let plain = CsrF32::from_matrix(&sys.matrix);
+    let difference = plain.clone().with_row_sums(None);
+    let plain = CsrF32 {
+        row_sums: Vec::new(),
+        ..plain
+    };
+    let x = random(plain.rows);
+    for a in [&plain, &difference] {
+        let got = single::spmv(ctx, a, &x).unwrap();
+        let mut want = vec![0f32; a.rows];
+        a.spmv(&x, &mut want);
+        assert!(rel(&got, &want) <= 1e-5);
+    }
+}
