@@ -3,6 +3,7 @@
 
 use crate::bc::{BoundaryReport, Conditions};
 use crate::error::{Error, Result};
+use crate::gpu::solve::GpuSolveInfo;
 use crate::post::ElementFields;
 use crate::recovery::NodalFields;
 use crate::settings::Ran;
@@ -18,10 +19,11 @@ pub enum Progress {
     Iteration(usize, f64),
 }
 
-/// Where the two kernel stages ran: "gpu" or "cpu".
+/// Where the two kernel stages and the solve ran: "gpu" or "cpu".
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct StageBackends {
     pub assemble: &'static str,
+    pub solve: &'static str,
     pub post: &'static str,
 }
 
@@ -69,6 +71,9 @@ pub struct Outcome {
     pub ran: Ran,
     /// Every GPU stage that failed and was finished on the CPU: "stage: why".
     pub gpu_fallbacks: Vec<String>,
+    /// The GPU solve's account (defect corrections, inner iterations, device memory), where
+    /// the solve ran on the GPU.
+    pub gpu_solve: Option<GpuSolveInfo>,
     /// The recovered nodal velocity, |v|, pressure and stream function (input order), where
     /// asked for ([`SolveOptions::nodal_velocity`]).
     pub nodal: Option<NodalFields>,

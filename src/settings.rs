@@ -41,6 +41,18 @@ impl PrecisionChoice {
     }
 }
 
+/// Where the linear system is solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SolveOn {
+    /// CG and the V-cycle on the host in f64 (the reference).
+    #[default]
+    Host,
+    /// CG and the V-cycle on the GPU that runs the kernels, in f32, inside a defect
+    /// correction in f64 on the host (the AMG set-up stays on the host).
+    Gpu,
+}
+
 /// Everything that says how a run runs, apart from the problem.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunSettings {
@@ -54,6 +66,8 @@ pub struct RunSettings {
     /// Elements per GPU dispatch, below the device's own limit; `None`: the CPU assembly's
     /// chunks within that limit.
     pub chunk_elements: Option<usize>,
+    /// Where the linear system is solved.
+    pub solve_on: SolveOn,
 }
 
 impl RunSettings {
@@ -70,6 +84,13 @@ impl RunSettings {
     /// The GPU context these settings ask for (`None`: the CPU), and why: the summary and
     /// the report carry the reason. Only [`Backend::Gpu`] fails when no adapter is usable.
     pub fn gpu(&self) -> Result<(Option<GpuContext>, String)> {
+        if self.backend == Backend::Cpu && self.solve_on == SolveOn::Gpu {
+            return Err(crate::Error::Option(
+                "--solve-on gpu solves on the GPU that runs the kernels: it needs --backend \
+                 gpu or auto, not cpu"
+                    .into(),
+            ));
+        }
         match self.backend {
             Backend::Cpu => Ok((None, "--backend cpu".into())),
             Backend::Gpu => Ok((
@@ -94,6 +115,7 @@ impl RunSettings {
             Some(ctx) => Kernels::Gpu {
                 ctx,
                 fallback: self.backend == Backend::Auto,
+                solve: self.solve_on == SolveOn::Gpu,
             },
             None => Kernels::Cpu,
         }
@@ -115,11 +137,26 @@ pub enum Kernels<'a> {
     /// rayon on the host.
     Cpu,
     /// A GPU context; with `fallback`, a GPU failure (lost device, allocation failure) warns
-    /// and finishes the stage on the CPU instead of failing the run.
-    Gpu { ctx: &'a GpuContext, fallback: bool },
+    /// and finishes the stage on the CPU instead of failing the run; with `solve`, the
+    /// linear system is solved there too.
+    Gpu {
+        ctx: &'a GpuContext,
+        fallback: bool,
+        solve: bool,
+    },
 }
 
 impl Kernels<'_> {
+    /// The GPU the solve runs on, if it runs on one.
+    pub fn solve_gpu(&self) -> Option<&GpuContext> {
+        match self {
+            Kernels::Gpu {
+                ctx, solve: true, ..
+            } => Some(ctx),
+            _ => None,
+        }
+    }
+
     /// Elements per GPU dispatch for a mesh of `elements` (`None` on the CPU).
     pub fn chunk_elements(&self, elements: usize) -> Option<usize> {
         match self {
@@ -139,7 +176,7 @@ impl Kernels<'_> {
     ) -> Result<(T, &'static str)> {
         match self {
             Kernels::Cpu => Ok((cpu(), "cpu")),
-            Kernels::Gpu { ctx, fallback } => match gpu(ctx) {
+            Kernels::Gpu { ctx, fallback, .. } => match gpu(ctx) {
                 Ok(v) => Ok((v, "gpu")),
                 Err(e) if *fallback => {
                     log::warn!("{stage} on the GPU failed ({e}); finishing on the CPU");

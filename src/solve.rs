@@ -4,7 +4,7 @@
 //! load      read + validate + orient + drop unused nodes; the conditions found   mesh, bc
 //! assemble  CSR pattern, element stiffness kernel chunk by chunk, slots added    assembly
 //! bc        inflow on the velocity edges, exact Dirichlet elimination            bc
-//! solve     preconditioner set-up, then CG                                        solver
+//! solve     preconditioner set-up, then CG (on the host, or on the GPU)             solver, gpu
 //! post      velocity kernel, |v|, pressure, boundary fluxes; recovery if asked    post, recovery
 //! ```
 
@@ -16,6 +16,7 @@ use crate::assembly::{assemble, stiffness_values, CsrPattern, System};
 use crate::bc::{self, BoundaryOptions};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
+use crate::gpu::solve::{self as gpu_solve, GpuSolveOptions};
 use crate::mesh::pieces::check_pieces_anchored;
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::outcome::{Outcome, Progress, StageBackends, Timings};
@@ -198,13 +199,37 @@ pub fn run_cancellable(
     crate::solver::release_freed_memory();
     progress(Progress::Stage("iterate"))?;
     let iterate = Instant::now();
-    let mut u = vec![0.0; prepared.nodes()];
-    let cg_outcome = built.cg(&rhs, &mut u, opts.cg, &mut |it, res| {
-        match progress(Progress::Iteration(it, res)) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
-        }
-    });
+    let host = |progress: &mut dyn FnMut(Progress) -> Result<()>| {
+        let mut u = vec![0.0; prepared.nodes()];
+        let outcome = built.cg(&rhs, &mut u, opts.cg, &mut |it, res| {
+            match progress(Progress::Iteration(it, res)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
+        });
+        (u, outcome, None)
+    };
+    let ((u, cg_outcome, gpu_solve), ran) = match kernels.solve_gpu() {
+        None => (host(&mut progress), "cpu"),
+        Some(_) => kernels.run(
+            "solve",
+            &mut gpu_fallbacks,
+            |gpu| {
+                let mut u = vec![0.0; prepared.nodes()];
+                let (outcome, info) = gpu_solve::solve(
+                    gpu,
+                    &built,
+                    &rhs,
+                    &mut u,
+                    opts.cg,
+                    GpuSolveOptions::default(),
+                )?;
+                Ok((u, outcome, Some(info)))
+            },
+            || host(&mut progress),
+        )?,
+    };
+    stages.solve = ran;
     if cancelled() {
         return Err(Error::Cancelled);
     }
@@ -259,6 +284,7 @@ pub fn run_cancellable(
             chunk_elements: kernels.chunk_elements(prepared.elements()),
         },
         gpu_fallbacks,
+        gpu_solve,
         nodal,
     })
 }

@@ -23,12 +23,12 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("settings", &["error", "gpu"]),
     (
         "outcome",
-        &["bc", "error", "post", "recovery", "settings", "solver"],
+        &["bc", "error", "gpu", "post", "recovery", "settings", "solver"],
     ),
     (
         "solve",
         &[
-            "assembly", "bc", "element", "error", "mesh", "outcome", "post", "recovery",
+            "assembly", "bc", "element", "error", "gpu", "mesh", "outcome", "post", "recovery",
             "settings", "solver",
         ],
     ),

@@ -55,6 +55,7 @@ fn backends() -> Vec<(String, Kernels<'static>, f64)> {
                 Kernels::Gpu {
                     ctx,
                     fallback: false,
+                    solve: false,
                 },
                 tolerances(precision).element,
             ));
@@ -330,6 +331,7 @@ fn low_speed_pressure_keeps_its_dynamic_range_in_f32() {
         Kernels::Gpu {
             ctx,
             fallback: false,
+            solve: false,
         },
         0.0,
         &mut |_| {},
@@ -368,6 +370,7 @@ fn a_lost_device_falls_back_under_auto_and_fails_cleanly_otherwise() {
             Kernels::Gpu {
                 ctx: &ctx,
                 fallback: true,
+                solve: false,
             },
             0.0,
             &mut |_| {},
@@ -386,12 +389,25 @@ fn a_lost_device_falls_back_under_auto_and_fails_cleanly_otherwise() {
             Kernels::Gpu {
                 ctx: &ctx,
                 fallback: false,
+                solve: false,
             },
             0.0,
             &mut |_| {},
         )
         .expect_err("no fallback: an error");
         assert!(err.to_string().contains("GPU"), "{err}");
+        // The solve on the GPU falls back the same way, and says so.
+        let kernels = |fallback| Kernels::Gpu {
+            ctx: &ctx,
+            fallback,
+            solve: true,
+        };
+        let auto = solve::run(&mesh, &opts, kernels(true), 0.0, &mut |_| {}).unwrap();
+        assert_eq!(auto.stages.solve, "cpu");
+        assert!(auto.gpu_fallbacks.iter().any(|f| f.starts_with("solve: ")));
+        assert!(auto.gpu_solve.is_none());
+        assert_eq!(auto.u, cpu.u);
+        assert!(solve::run(&mesh, &opts, kernels(false), 0.0, &mut |_| {}).is_err());
     }
 }
 

@@ -608,6 +608,41 @@ fn gpu_solve_reports_adapter_precision_and_setup_time() {
 }
 
 #[test]
+fn solve_on_gpu_is_reported_and_needs_a_gpu_backend() {
+    // --backend cpu with --solve-on gpu: one line naming the options, exit 1, nothing run.
+    let line = fails(&["solve", "channel:2000", "--backend", "cpu", "--solve-on", "gpu"]);
+    assert!(line.contains("--solve-on gpu") && line.contains("--backend"), "{line}");
+    if !have_gpu() {
+        skip_gpu("solve_on_gpu_is_reported_and_needs_a_gpu_backend");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let o = potflow(&[
+        "solve",
+        "y_tube:5000",
+        "--backend",
+        "gpu",
+        "--solve-on",
+        "gpu",
+        "--json",
+        s(&json),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("on the GPU in f32"), "{text}");
+    let report = read_json(&json);
+    assert_eq!(report["stages"]["solve"], "gpu");
+    let (outer, inner) = (
+        report["solver"]["outer_iterations"].as_u64().unwrap(),
+        report["solver"]["inner_iterations"].as_u64().unwrap(),
+    );
+    assert!(outer >= 2 && inner >= 1, "{}", report["solver"]);
+    assert_eq!(report["solver"]["iterations"].as_u64(), Some(inner));
+    assert!(report["solver"]["relative_residual"].as_f64().unwrap() <= 1e-8);
+}
+
+#[test]
 fn check_command_passes_on_a_generated_mesh() {
     if !have_gpu() {
         skip_gpu("check_command_passes_on_a_generated_mesh");

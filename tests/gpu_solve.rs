@@ -165,3 +165,70 @@ fn the_gpu_kernels_agree_with_their_cpu_twins() {
         assert!(rel(&got, &want) <= 1e-5);
     }
 }
+
+#[test]
+fn a_device_lost_during_the_solve_is_an_error_and_the_pipeline_falls_back() {
+    // The hierarchy uploaded, then the device destroyed as a driver reset would: the solve
+    // returns an error (no panic, no wrong answer); in the pipeline under auto the solve is
+    // finished on the host and the outcome says why, and without the fallback the run fails.
+    if context().is_none() {
+        return;
+    }
+    let ctx = GpuContext::new(&AdapterChoice {
+        precision: Some(Precision::F32),
+        ..Default::default()
+    })
+    .unwrap();
+    let mesh = generate::by_name("venturi", 5_000).unwrap();
+    let (_, sys) = linear_system(&mesh, &SolveOptions::default()).unwrap();
+    let built = SolverKind::Amg.build(sys.matrix).unwrap();
+    let amg = built.amg().unwrap();
+    let mut solver = gpu_solve::GpuSolver::new(&ctx, &amg.to_f32(), GpuSolveOptions::default())
+        .unwrap();
+    ctx.simulate_device_loss();
+    let a = amg.fine_matrix().unwrap();
+    let mut u = vec![0.0; sys.rhs.len()];
+    let err = solver
+        .solve(&ctx, &a, &sys.rhs, &mut u, 1e-8, 1000)
+        .expect_err("a lost device is an error");
+    assert!(err.to_string().contains("GPU"), "{err}");
+
+    let kernels = |fallback| potflow::settings::Kernels::Gpu {
+        ctx: &ctx,
+        fallback,
+        solve: true,
+    };
+    let opts = SolveOptions::default();
+    let host = potflow::solve::run(&mesh, &opts, potflow::settings::Kernels::Cpu, 0.0, &mut |_| {})
+        .unwrap();
+    let auto = potflow::solve::run(&mesh, &opts, kernels(true), 0.0, &mut |_| {}).unwrap();
+    assert_eq!(auto.stages.solve, "cpu");
+    assert!(auto.gpu_fallbacks.iter().any(|f| f.starts_with("solve: ")));
+    assert_eq!(auto.u, host.u);
+    assert!(potflow::solve::run(&mesh, &opts, kernels(false), 0.0, &mut |_| {}).is_err());
+}
+
+#[test]
+fn the_pipeline_solves_on_the_gpu_when_asked_and_reports_it() {
+    // Through solve::run with the solve on the GPU: the report's stages say where the solve
+    // ran, the account gives the corrections and the inner iterations, and the potential
+    // agrees with the host's to the solver's tolerance.
+    let Some(ctx) = context() else { return };
+    let mesh = generate::by_name("channel_with_cylinder", 10_000).unwrap();
+    let opts = SolveOptions::default();
+    let kernels = potflow::settings::Kernels::Gpu {
+        ctx,
+        fallback: false,
+        solve: true,
+    };
+    let gpu = potflow::solve::run(&mesh, &opts, kernels, 0.0, &mut |_| {}).unwrap();
+    let host = potflow::solve::run(&mesh, &opts, potflow::settings::Kernels::Cpu, 0.0, &mut |_| {})
+        .unwrap();
+    assert_eq!(gpu.stages.solve, "gpu");
+    let info = gpu.gpu_solve.as_ref().unwrap();
+    assert!(info.outer_iterations >= 2 && info.inner_iterations == gpu.cg.iterations);
+    assert!(gpu.cg.converged && gpu.cg.relative_residual <= 1e-8);
+    let scale = host.u.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let diff = host.u.iter().zip(&gpu.u).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(diff <= 1e-7 * scale, "{diff:e} of {scale:e}");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 use clap::Parser;
 use potflow_demo::field::Quantity;
-use potflow::settings::PrecisionChoice;
+use potflow::settings::{PrecisionChoice, SolveOn};
 use potflow_demo::runner::RunMode;
 use potflow_demo::{Config, DemoApp};
 
@@ -31,6 +31,10 @@ struct Args {
     /// GPU kernel precision
     #[arg(long, value_enum, default_value = "auto")]
     precision: PrecisionChoice,
+    /// Where the GPU backend solves the linear system: host, or gpu (CG and the multigrid
+    /// on the GPU too, so the speedup covers the whole run)
+    #[arg(long, value_enum, default_value = "host")]
+    solve_on: SolveOn,
     /// Host threads (default: all cores)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -87,6 +91,7 @@ fn run() -> Result<()> {
         mesh: args.mesh,
         mode: args.run.unwrap_or(RunMode::Both),
         precision: args.precision,
+        solve_on: args.solve_on,
         threads: args.threads,
         quantity: args.quantity,
         edges: args.edges,

@@ -11,7 +11,7 @@ use potflow::check::{element_rel_diff, field_rel_diff, tolerances};
 use potflow::gpu::GpuContext;
 use potflow::mesh::{Mesh, PreparedMesh};
 use potflow::outcome::{Outcome, Progress};
-use potflow::settings::{self, Kernels, PrecisionChoice, RunSettings};
+use potflow::settings::{self, Kernels, PrecisionChoice, RunSettings, SolveOn};
 use potflow::solve::{self, SolveOptions};
 
 use crate::field::FieldData;
@@ -59,6 +59,8 @@ pub struct RunRequest {
     pub case: String,
     pub mode: RunMode,
     pub precision: PrecisionChoice,
+    /// Where the GPU backend solves the system.
+    pub solve_on: SolveOn,
     /// Host threads; 0: all cores.
     pub threads: usize,
 }
@@ -69,6 +71,7 @@ impl RunRequest {
         RunSettings {
             backend,
             precision: self.precision,
+            solve_on: self.solve_on,
             threads: (self.threads > 0).then_some(self.threads),
             ..RunSettings::default()
         }
@@ -126,6 +129,7 @@ pub struct BackendResult {
     pub converged: bool,
     /// Where each kernel stage ran ("cpu", "gpu") and any fallback with its reason.
     pub assemble_ran_on: String,
+    pub solve_ran_on: String,
     pub post_ran_on: String,
     pub gpu_fallbacks: Vec<String>,
     pub peak_gpu_buffer_mb: f64,
@@ -245,10 +249,7 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
                 let started = Instant::now();
                 let ctx = GpuContext::new(&request.settings(settings::Backend::Gpu).adapter_choice(false))?;
                 let setup = started.elapsed().as_secs_f64();
-                let kernels = Kernels::Gpu {
-                    ctx: &ctx,
-                    fallback: false,
-                };
+                let kernels = request.settings(settings::Backend::Gpu).kernels(Some(&ctx));
                 let outcome = solve::run_cancellable(
                     &mesh,
                     &opts,
@@ -281,6 +282,7 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
             relative_residual: outcome.cg.relative_residual,
             converged: outcome.cg.converged,
             assemble_ran_on: outcome.stages.assemble.to_string(),
+            solve_ran_on: outcome.stages.solve.to_string(),
             post_ran_on: outcome.stages.post.to_string(),
             gpu_fallbacks: outcome.gpu_fallbacks.clone(),
             peak_gpu_buffer_mb: match (backend, &gpu) {

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use potflow::bc::BoundarySpec;
 use potflow::element::PressureModel;
 use potflow::gpu::GpuContext;
-use potflow::settings::{Backend, PrecisionChoice, RunSettings};
+use potflow::settings::{Backend, PrecisionChoice, RunSettings, SolveOn};
 use potflow::mesh::{generate, Mesh};
 use potflow::bc::BoundaryOptions;
 use potflow::solve::SolveOptions;
@@ -31,6 +31,11 @@ pub struct GpuArgs {
     /// chunks, at most 16 of at least 65,536 elements, within that limit).
     #[arg(long, value_name = "N")]
     pub chunk_elements: Option<usize>,
+    /// Where the linear system is solved: host (CG and the multigrid in f64, the reference)
+    /// or gpu (both on the GPU that runs the kernels, in f32 inside an f64 defect correction;
+    /// the multigrid set-up stays on the host).
+    #[arg(long, value_enum, default_value_t = SolveOn::Host)]
+    pub solve_on: SolveOn,
 }
 
 impl GpuArgs {
@@ -45,6 +50,7 @@ impl GpuArgs {
             precision: self.precision,
             threads,
             chunk_elements: self.chunk_elements,
+            solve_on: self.solve_on,
         })
     }
 }
@@ -52,7 +58,10 @@ impl GpuArgs {
 /// The GPU context the settings ask for (`None`: the CPU), and why that choice: the summary
 /// and the report carry the reason.
 pub fn gpu_for(settings: &RunSettings) -> Result<(Option<GpuContext>, String)> {
-    Ok(settings.gpu().context("--backend gpu")?)
+    settings.gpu().map_err(|e| match e {
+        potflow::Error::Gpu(_) => anyhow::Error::new(e).context("--backend gpu"),
+        e => e.into(),
+    })
 }
 
 /// The physical and numerical options shared by `solve` and `check`.

@@ -38,13 +38,17 @@ pub fn print(r: &Report, o: &Outcome) {
         ),
     }
     println!(
-        "  solver    {}-CG{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
+        "  solver    {}-CG{}{}: {} iterations, relative residual {:.2e} (rtol {:.0e}){}",
         r.solver.name,
         match r.solver.operator_complexity {
             Some(oc) => format!(
                 " ({} levels, operator complexity {oc:.2})",
                 r.solver.levels.len()
             ),
+            None => String::new(),
+        },
+        match r.solver.outer_iterations {
+            Some(outer) => format!(" on the GPU in f32, {outer} f64 residual checks"),
             None => String::new(),
         },
         r.solver.iterations,

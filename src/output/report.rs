@@ -31,6 +31,12 @@ pub struct SolverReport {
     pub converged: bool,
     pub relative_residual: f64,
     pub rtol: f64,
+    /// The solve on the GPU: host defect corrections (true-residual checks) and device CG
+    /// iterations, all corrections together (`iterations` repeats the latter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outer_iterations: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_iterations: Option<usize>,
 }
 
 /// Ranges of the results.
@@ -83,7 +89,8 @@ impl GpuReport {
             software_device: ctx.is_software(),
             precision: ctx.precision().to_string(),
             chunk_elements: outcome.ran.chunk_elements.unwrap_or_default(),
-            buffer_bytes: ctx.buffer_bytes(),
+            buffer_bytes: ctx.buffer_bytes()
+                + outcome.gpu_solve.as_ref().map_or(0, |g| g.buffer_bytes),
             fallbacks: outcome.gpu_fallbacks.clone(),
         }
     }
@@ -238,6 +245,8 @@ impl Report {
                 converged: outcome.cg.converged,
                 relative_residual: outcome.cg.relative_residual,
                 rtol: opts.cg.rtol,
+                outer_iterations: outcome.gpu_solve.as_ref().map(|g| g.outer_iterations),
+                inner_iterations: outcome.gpu_solve.as_ref().map(|g| g.inner_iterations),
             },
             solution: SolutionReport {
                 u_min,
@@ -251,7 +260,11 @@ impl Report {
             boundary: outcome.boundary.clone(),
             memory: MemoryReport {
                 peak_rss_mb: peak_rss_mb(),
-                gpu_buffer_mb: gpu.map_or(0.0, |g| g.buffer_bytes() as f64 / 1048576.0),
+                gpu_buffer_mb: gpu.map_or(0.0, |g| {
+                    (g.buffer_bytes() + outcome.gpu_solve.as_ref().map_or(0, |s| s.buffer_bytes))
+                        as f64
+                        / 1048576.0
+                }),
             },
             surfaces: Vec::new(),
             problem: ProblemReport {

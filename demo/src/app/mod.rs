@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use potflow::gpu::AdapterSummary;
 use potflow::mesh::generate::GEOMETRIES;
-use potflow::settings::PrecisionChoice;
+use potflow::settings::{PrecisionChoice, SolveOn};
 
 use crate::field::{self, Camera, FieldData, Quantity, Style};
 use crate::report::Report;
@@ -27,6 +27,8 @@ pub struct Config {
     pub mesh: Option<PathBuf>,
     pub mode: RunMode,
     pub precision: PrecisionChoice,
+    /// Where the GPU backend solves the system.
+    pub solve_on: SolveOn,
     /// 0: all cores.
     pub threads: usize,
     /// The quantity shown first, and whether the mesh edges and equipotentials are drawn.
@@ -51,6 +53,7 @@ impl Default for Config {
             mesh: None,
             mode: RunMode::Both,
             precision: PrecisionChoice::Auto,
+            solve_on: SolveOn::Host,
             threads: 0,
             quantity: Quantity::Speed,
             edges: false,
@@ -89,6 +92,7 @@ pub struct DemoApp {
     path: String,
     mode: RunMode,
     precision: PrecisionChoice,
+    solve_on: SolveOn,
     threads: usize,
     // the run
     running: Option<Running>,
@@ -143,6 +147,7 @@ impl DemoApp {
                 .unwrap_or_default(),
             mode: config.mode,
             precision: config.precision,
+            solve_on: config.solve_on,
             threads: if config.threads == 0 {
                 available_threads()
             } else {
@@ -188,6 +193,7 @@ impl DemoApp {
             },
             mode: self.mode,
             precision: self.precision,
+            solve_on: self.solve_on,
             threads: self.threads,
         }
     }

@@ -18,7 +18,8 @@ use super::options::progress_bar;
 pub struct BenchArgs {
     /// Mesh files or GEOMETRY:NODES specs (default: the built-in venturi case).
     pub meshes: Vec<String>,
-    /// Configurations, comma-separated: serial (1 thread), cpu (all threads), gpu.
+    /// Configurations, comma-separated: serial (1 thread), cpu (all threads), gpu (the
+    /// kernels on the GPU), gpu-solve (the kernels and the solve on the GPU).
     #[arg(long, value_delimiter = ',', default_value = "serial,cpu,gpu")]
     pub configs: Vec<String>,
     /// Runs per configuration (alternating A B C A B C ...).

@@ -29,9 +29,10 @@ impl Config {
             "serial" => &["--backend", "cpu", "--threads", "1"],
             "cpu" => &["--backend", "cpu"],
             "gpu" => &["--backend", "gpu"],
+            "gpu-solve" => &["--backend", "gpu", "--solve-on", "gpu"],
             other => {
                 return Err(Error::Option(format!(
-                    "unknown configuration `{other}` (serial, cpu, gpu)"
+                    "unknown configuration `{other}` (serial, cpu, gpu, gpu-solve)"
                 )))
             }
         };
@@ -291,7 +292,7 @@ fn label(config: &Config, report: &Value) -> (String, usize) {
     let label = match config.name.as_str() {
         "serial" => "serial".to_string(),
         "cpu" => format!("cpu ({threads} threads)"),
-        "gpu" => {
+        "gpu" | "gpu-solve" => {
             let g = &report["gpu"];
             let name = g["adapter"].as_str().unwrap_or("?");
             let precision = g["precision"].as_str().unwrap_or("?");
@@ -300,7 +301,8 @@ fn label(config: &Config, report: &Value) -> (String, usize) {
             } else {
                 ""
             };
-            format!("gpu: {name} ({precision}{software})")
+            let what = if config.name == "gpu" { "gpu" } else { "gpu-solve" };
+            format!("{what}: {name} ({precision}{software})")
         }
         other => other.to_string(),
     };
