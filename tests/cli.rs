@@ -674,7 +674,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     );
     let mesh = asset_mesh("y_tube");
     let configs = if have_gpu() {
-        "serial,cpu,gpu"
+        "serial,cpu,gpu,gpu-solve"
     } else {
         skip_gpu("bench_writes_all_tables_and_complete_json_and_csv (gpu configuration)");
         "serial,cpu"
@@ -708,6 +708,9 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
         assert!(table.contains(needle), "{needle} missing from\n{table}");
     }
     assert!(!table.contains("did not run"), "{table}");
+    if have_gpu() {
+        assert!(table.contains("| gpu-solve: "), "{table}");
+    }
     let result = read_json(&json);
     let m = &result["meshes"][0];
     assert_eq!(m["nodes"], 583);

@@ -16,7 +16,7 @@ use potflow::error::{Error, Result};
 /// One configuration of the stage table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
-    /// "serial", "cpu", "gpu", or "cpu:N" for the thread-scaling runs.
+    /// "serial", "cpu", "gpu", "gpu-solve", or "cpu:N" for the thread-scaling runs.
     pub name: String,
     /// Extra `potflow solve` arguments.
     pub args: Vec<String>,
@@ -506,7 +506,7 @@ pub fn markdown(result: &BenchResult) -> String {
                 for c in &ran {
                     let s = c.stat(metric);
                     let gpu_only = matches!(metric, "gpu_setup" | "gpu_buffer_mb");
-                    if gpu_only && c.config.name != "gpu" {
+                    if gpu_only && !c.config.name.starts_with("gpu") {
                         out.push_str(" — |");
                     } else {
                         out.push_str(&format!(" {} |", cell(s, digits)));
