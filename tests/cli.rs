@@ -634,12 +634,13 @@ fn solve_on_gpu_is_reported_and_needs_a_gpu_backend() {
     let report = read_json(&json);
     assert_eq!(report["stages"]["solve"], "gpu");
     let (outer, inner) = (
-        report["solver"]["outer_iterations"].as_u64().unwrap(),
-        report["solver"]["inner_iterations"].as_u64().unwrap(),
+        report["solver"]["gpu"]["outer_iterations"].as_u64().unwrap(),
+        report["solver"]["gpu"]["inner_iterations"].as_u64().unwrap(),
     );
     assert!(outer >= 2 && inner >= 1, "{}", report["solver"]);
     assert_eq!(report["solver"]["iterations"].as_u64(), Some(inner));
     assert!(report["solver"]["relative_residual"].as_f64().unwrap() <= 1e-8);
+    assert!(report["solver"]["gpu"]["bytes_per_iteration"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -148,6 +148,48 @@ fn the_gpu_kernels_agree_with_their_cpu_twins() {
     let mut want = vec![0f32; n];
     twins::dense_matvec(&m, &b, &mut want);
     assert!(rel(&got, &want) <= 1e-5);
+    // Chebyshev's two kernels, from zero and not, on random vectors.
+    let n = 50_001;
+    let v: Vec<Vec<f32>> = (0..6).map(|_| random(n)).collect();
+    for (begin, zero_start, c) in [
+        (true, true, [0.7f32, 0.0]),
+        (true, false, [0.7, 0.0]),
+        (false, false, [0.4, -1.3]),
+    ] {
+        let got = single::chebyshev(
+            ctx,
+            begin,
+            zero_start,
+            c,
+            [&v[0], &v[1], &v[2], &v[3], &v[4], &v[5]],
+        )
+        .unwrap();
+        let (mut r, mut d, mut x) = (v[3].clone(), v[4].clone(), v[5].clone());
+        let out = twins::ChebyshevVectors {
+            r: &mut r,
+            d: &mut d,
+            x: &mut x,
+        };
+        if begin {
+            twins::chebyshev_begin(zero_start, c[0], &v[0], &v[1], &v[2], out);
+        } else {
+            twins::chebyshev_step(c[0], c[1], &v[1], &v[2], out);
+        }
+        for (g, w) in got.iter().zip([&r, &d, &x]) {
+            assert!(rel(g, w) <= 1e-6, "chebyshev begin {begin} zero {zero_start}");
+        }
+    }
+    // CG's scalars, a breakdown (p·q = 0) included.
+    for (mode, s) in [
+        (0, [2.0f32, 8.0, 0.0, 0.0, 0.0]),
+        (0, [2.0, 0.0, 9.0, 0.0, 0.0]),
+        (1, [2.0, 8.0, 0.25, 0.5, 0.0]),
+    ] {
+        let got = single::cg_scalars(ctx, mode, &s).unwrap();
+        let mut want = s.to_vec();
+        twins::cg_scalars(mode, &mut want);
+        assert_eq!(got, want, "mode {mode}");
+    }
     // The operator of a real system, plain and in difference form, on a random vector.
     let mesh = generate::by_name("channel_with_cylinder", 3_000).unwrap();
     let (_, sys) = linear_system(&mesh, &SolveOptions::default()).unwrap();

@@ -47,8 +47,11 @@ pub fn print(r: &Report, o: &Outcome) {
             ),
             None => String::new(),
         },
-        match r.solver.outer_iterations {
-            Some(outer) => format!(" on the GPU in f32, {outer} f64 residual checks"),
+        match &r.solver.gpu {
+            Some(g) => format!(
+                " on the GPU in f32, {} f64 residual checks",
+                g.outer_iterations
+            ),
             None => String::new(),
         },
         r.solver.iterations,

@@ -31,12 +31,10 @@ pub struct SolverReport {
     pub converged: bool,
     pub relative_residual: f64,
     pub rtol: f64,
-    /// The solve on the GPU: host defect corrections (true-residual checks) and device CG
-    /// iterations, all corrections together (`iterations` repeats the latter).
+    /// The solve on the GPU: host defect corrections (true-residual checks), device CG
+    /// iterations (`iterations` repeats them), device memory, seconds and bytes per iteration.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub outer_iterations: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inner_iterations: Option<usize>,
+    pub gpu: Option<crate::gpu::solve::GpuSolveInfo>,
 }
 
 /// Ranges of the results.
@@ -245,8 +243,7 @@ impl Report {
                 converged: outcome.cg.converged,
                 relative_residual: outcome.cg.relative_residual,
                 rtol: opts.cg.rtol,
-                outer_iterations: outcome.gpu_solve.as_ref().map(|g| g.outer_iterations),
-                inner_iterations: outcome.gpu_solve.as_ref().map(|g| g.inner_iterations),
+                gpu: outcome.gpu_solve.clone(),
             },
             solution: SolutionReport {
                 u_min,

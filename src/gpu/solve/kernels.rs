@@ -133,6 +133,8 @@ pub struct Op {
     pub kernel: &'static str,
     pub bind_group: wgpu::BindGroup,
     pub groups: u32,
+    /// The bytes of the storage buffers it binds: what it reads or writes at least once.
+    pub bytes: u64,
 }
 
 /// The pipelines, and the device memory the solve holds.
@@ -234,10 +236,18 @@ impl Kernels {
                 entries: &entries,
             })
         })?;
+        // A buffer bound twice (read-only) is read once.
+        let mut seen: Vec<&wgpu::Buffer> = Vec::new();
+        for b in buffers {
+            if !seen.contains(b) {
+                seen.push(b);
+            }
+        }
         Ok(Op {
             kernel,
             bind_group,
             groups,
+            bytes: seen.iter().map(|b| b.size()).sum(),
         })
     }
 

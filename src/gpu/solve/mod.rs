@@ -76,6 +76,13 @@ pub struct GpuSolveInfo {
     pub buffer_bytes: u64,
     /// Seconds uploading the hierarchy and recording the dispatches.
     pub upload_seconds: f64,
+    /// Seconds in the inner solves (the device's work, its waits and the readbacks).
+    pub inner_seconds: f64,
+    /// Bytes one CG iteration reads or writes at least: every buffer each of its dispatches
+    /// binds, once (the V-cycle's matrices, P and Pᵀ, the vectors). Times the inner
+    /// iterations over the inner seconds, the rate to hold against the copy bandwidth
+    /// (`potflow devices --bandwidth`).
+    pub bytes_per_iteration: u64,
 }
 
 
@@ -234,6 +241,7 @@ impl GpuSolver {
             groups(n),
         )?);
         let buffer_bytes = k.bytes;
+        let bytes_per_iteration = iteration.iter().map(|op| op.bytes).sum();
         Ok(GpuSolver {
             k,
             n,
@@ -245,6 +253,7 @@ impl GpuSolver {
             iteration,
             info: GpuSolveInfo {
                 buffer_bytes,
+                bytes_per_iteration,
                 upload_seconds: started.elapsed().as_secs_f64(),
                 ..GpuSolveInfo::default()
             },
@@ -352,7 +361,9 @@ impl GpuSolver {
                 INNER_FLOOR
             };
             let need = (0.5 * rtol * b_norm / r_norm).max(floor);
+            let inner_started = Instant::now();
             let (d, its) = self.inner(ctx, &scaled, need, left)?;
+            self.info.inner_seconds += inner_started.elapsed().as_secs_f64();
             self.info.inner_iterations += its;
             for (u, d) in u.iter_mut().zip(&d) {
                 *u += r_norm * f64::from(*d);

@@ -1,7 +1,9 @@
 //! One kernel of the GPU solve run alone on given data and read back: what the tests hold
 //! against the CPU twins ([`super::twins`], `CsrF32::spmv`).
 
-use super::kernels::{groups, AxpbyParams, FourU32, Kernels, SpmvParams, DOT_GROUPS};
+use super::kernels::{
+    groups, AxpbyParams, ChebyshevParams, FourU32, Kernels, SpmvParams, DOT_GROUPS,
+};
 use super::GpuContext;
 use crate::error::Result;
 use crate::solver::amg::export::CsrF32;
@@ -110,4 +112,48 @@ pub fn dense_matvec(ctx: &GpuContext, m: &[f32], b: &[f32]) -> Result<Vec<f32>> 
         (n as u32).div_ceil(64),
     )?;
     run(ctx, &k, &[op], &x, n)
+}
+
+/// One Chebyshev kernel (`chebyshev_begin` when `begin`, else `chebyshev_step`) with the
+/// coefficients `c` (1/θ for begin; c1, c2 for a step) on the vectors (b, ad, inv_diag, r, d,
+/// x); returns (r, d, x).
+pub fn chebyshev(
+    ctx: &GpuContext,
+    begin: bool,
+    zero_start: bool,
+    c: [f32; 2],
+    inputs: [&[f32]; 6],
+) -> Result<[Vec<f32>; 3]> {
+    let mut k = Kernels::new(ctx)?;
+    let n = inputs[0].len();
+    let bufs = inputs
+        .iter()
+        .map(|v| k.storage(ctx, "t.v", v))
+        .collect::<Result<Vec<_>>>()?;
+    let params = ChebyshevParams {
+        n: n as u32,
+        zero_start: u32::from(zero_start),
+        c1: c[0],
+        c2: c[1],
+    };
+    let kernel = if begin {
+        "potflow.chebyshev_begin"
+    } else {
+        "potflow.chebyshev_step"
+    };
+    let refs: Vec<&wgpu::Buffer> = bufs.iter().collect();
+    let op = k.op(ctx, kernel, params, &refs, groups(n))?;
+    Ok([
+        run(ctx, &k, std::slice::from_ref(&op), &bufs[3], n)?,
+        run(ctx, &k, &[], &bufs[4], n)?,
+        run(ctx, &k, &[], &bufs[5], n)?,
+    ])
+}
+
+/// `cg_scalars` in `mode` on `scalars` (at least 5); returns them.
+pub fn cg_scalars(ctx: &GpuContext, mode: u32, scalars: &[f32]) -> Result<Vec<f32>> {
+    let mut k = Kernels::new(ctx)?;
+    let s = k.storage(ctx, "t.s", scalars)?;
+    let op = k.op(ctx, "potflow.cg_scalars", FourU32([mode, 0, 0, 0]), &[&s], 1)?;
+    run(ctx, &k, &[op], &s, scalars.len())
 }
