@@ -973,3 +973,31 @@ fn a_closed_stdout_ends_the_run_without_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn a_newcomers_slips_get_one_line_that_says_what_to_write() {
+    // Each of these stopped a new user with a message that did not say what to do (issue: a
+    // newcomer's afternoon): now one line, exit 1, naming the option and the right form.
+    for (args, needle) in [
+        // A bare geometry name: say how a generated mesh is written.
+        (&["solve", "venturi"][..], "venturi:50000"),
+        // The angle of a stream follows `@`.
+        (
+            &["solve", "channel:2000", "--bc", "xmin=stream:1:10"][..],
+            "the angle follows `@`",
+        ),
+        // An extension that names another format, refused before solving.
+        (&["solve", "channel:2000", "--output", "r.vtu"][..], "--output r.vtu"),
+        (&["solve", "channel:2000", "--vtu", "x.h5"][..], "give it a .vtu name"),
+        (&["solve", "channel:2000", "--json", "x.h5"][..], "--json x.h5"),
+        // Negative numbers reach their range checks instead of clap's usage error.
+        (&["solve", "channel:2000", "--threads", "-1"][..], "--threads must be"),
+        (&["solve", "channel:2000", "--rho", "-1"][..], "--rho must be"),
+        (&["solve", "channel:2000", "--rtol", "-1"][..], "--rtol must be"),
+        (&["solve", "channel:2000", "--robin-p", "-1"][..], "--robin-p must be"),
+        (&["solve", "channel:2000", "--bc-tol", "-1"][..], "--bc-tol must be"),
+    ] {
+        let line = fails(args);
+        assert!(line.contains(needle), "{args:?}: {line}");
+    }
+}

@@ -71,6 +71,9 @@ impl std::str::FromStr for GroupCondition {
         let number = |v: &str, what: &str| -> std::result::Result<f64, String> {
             match v.trim().parse::<f64>() {
                 Ok(x) if x.is_finite() && x.abs() <= 1e12 => Ok(x),
+                _ if kind == "stream" && v.contains(':') => Err(format!(
+                    "`{s}`: the angle follows `@`: NAME=stream:U@ANGLE (e.g. stream:1@10)"
+                )),
                 _ => Err(format!(
                     "`{s}`: {what} `{v}` is not a finite number of at most 1e12"
                 )),

@@ -33,7 +33,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let ctx = GpuContext::new(
         &args
             .gpu
-            .settings(Backend::Gpu, args.problem.threads)?
+            .settings(Backend::Gpu, args.problem.threads()?)?
             .adapter_choice(false),
     ).map_err(|e| match e {
         potflow::Error::Gpu(why) => anyhow!("potflow check needs a GPU adapter: {why}"),

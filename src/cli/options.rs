@@ -82,7 +82,7 @@ pub struct ProblemArgs {
     pub inlet_velocity: f64,
     /// Robin coefficient p on the inlet edges, 1/m: ∂u/∂n = γ − p u there (0: a pure inflow
     /// velocity, as the reference).
-    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    #[arg(long, default_value_t = 0.0, value_name = "P", allow_negative_numbers = true)]
     pub robin_p: f64,
     /// Stagnation pressure p0 in Pa, in Bernoulli's p = p0 − ½ρ|v|² (the default makes
     /// p = 101325 Pa where |v| = 2.5 m/s).
@@ -94,10 +94,15 @@ pub struct ProblemArgs {
     )]
     pub p0: f64,
     /// Density ρ in kg/m³, in p = p0 − ½ρ|v|² (default: air).
-    #[arg(long, default_value_t = 1.225, value_name = "KG_PER_M3")]
+    #[arg(
+        long,
+        default_value_t = 1.225,
+        value_name = "KG_PER_M3",
+        allow_negative_numbers = true
+    )]
     pub rho: f64,
     /// CG stops when ‖b − Ku‖ ≤ rtol ‖b‖.
-    #[arg(long, default_value_t = 1e-8)]
+    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
     pub rtol: f64,
     /// CG iteration limit.
     #[arg(long, default_value_t = 100_000)]
@@ -105,8 +110,8 @@ pub struct ProblemArgs {
     #[command(flatten)]
     pub boundary: BoundaryArgs,
     /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub threads: Option<i64>,
 }
 
 /// Where the inlet and the outlet are (solve, check, info).
@@ -133,7 +138,7 @@ pub struct BoundaryArgs {
     pub conditions: Vec<String>,
     /// Tolerance of the coordinate rules, relative to the mesh's larger side (and never below
     /// a few units in the last place of its coordinates).
-    #[arg(long, default_value_t = 1e-9)]
+    #[arg(long, default_value_t = 1e-9, allow_negative_numbers = true)]
     pub bc_tol: f64,
 }
 
@@ -247,7 +252,16 @@ impl ProblemArgs {
 
     /// The worker pool and its size.
     pub fn pool(&self) -> Result<(rayon::ThreadPool, usize)> {
-        worker_pool(self.threads)
+        worker_pool(self.threads()?)
+    }
+
+    /// `--threads`, range-checked (`None`: all cores).
+    pub fn threads(&self) -> Result<Option<usize>> {
+        match self.threads {
+            None => Ok(None),
+            Some(t) if (1..=MAX_THREADS as i64).contains(&t) => Ok(Some(t as usize)),
+            Some(t) => bail!("--threads must be between 1 and {MAX_THREADS}, got {t}"),
+        }
     }
 }
 

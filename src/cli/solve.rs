@@ -185,6 +185,30 @@ impl OutputPlan {
                 }
             }
         }
+        // A file whose extension names another format would hold what its name denies.
+        let formats: Vec<&str> = self
+            .targets
+            .iter()
+            .flat_map(|t| t.writer.extensions().iter().copied())
+            .chain(["json", "h5", "hdf5", "vtu", "png", "csv", "msh"])
+            .collect();
+        for t in &self.targets {
+            let own = t.writer.extensions();
+            let ext = t
+                .path
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if !own.is_empty() && !own.contains(&ext.as_str()) && formats.contains(&ext.as_str()) {
+                bail!(
+                    "{} {}: a .{ext} name for a .{} file; give it a .{} name",
+                    t.option,
+                    t.path.display(),
+                    own[0],
+                    own[0]
+                );
+            }
+        }
         for (opt, dir) in &self.dirs {
             if dir.exists() && !dir.is_dir() {
                 bail!("{opt} {}: exists and is not a directory", dir.display());
@@ -234,7 +258,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
         }
     }
     let (pool, _) = args.problem.pool()?;
-    let settings = args.gpu.settings(args.backend, args.problem.threads)?;
+    let settings = args.gpu.settings(args.backend, args.problem.threads()?)?;
 
     let bar = SolveProgress::new(args.quiet);
     // The mesh first: a mistyped name fails before any GPU work.

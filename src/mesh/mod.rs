@@ -58,6 +58,15 @@ pub fn load(spec: &str) -> Result<Mesh> {
                 ),
             });
         }
+        if generate::all_geometries().any(|g| g.0 == spec) {
+            return Err(Error::Mesh {
+                source_name: spec.into(),
+                reason: format!(
+                    "no such file; a generated mesh is written GEOMETRY:NODES, e.g. \
+                     {spec}:50000"
+                ),
+            });
+        }
     }
     read(path)
 }

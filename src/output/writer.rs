@@ -39,6 +39,10 @@ pub trait Writer {
     fn last(&self) -> bool {
         false
     }
+    /// The file extensions of its format (none: it writes a directory).
+    fn extensions(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Whether it draws on the recovered nodal velocity and ψ ([`crate::recovery`]), which
     /// the solve computes only when an output needs them.
     fn needs_nodal_velocity(&self) -> bool {
@@ -77,6 +81,9 @@ impl Writer for JsonReport {
     fn last(&self) -> bool {
         true
     }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json"]
+    }
 }
 
 impl Writer for Hdf5Results {
@@ -85,6 +92,9 @@ impl Writer for Hdf5Results {
     }
     fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
         hdf5::write_results(&staged.stage(target), run.mesh, run.outcome, run.opts)
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["h5", "hdf5"]
     }
 }
 
@@ -97,6 +107,9 @@ impl Writer for VtuFile {
     }
     fn needs_nodal_velocity(&self) -> bool {
         true
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["vtu"]
     }
 }
 
