@@ -996,8 +996,33 @@ fn a_newcomers_slips_get_one_line_that_says_what_to_write() {
         (&["solve", "channel:2000", "--rtol", "-1"][..], "--rtol must be"),
         (&["solve", "channel:2000", "--robin-p", "-1"][..], "--robin-p must be"),
         (&["solve", "channel:2000", "--bc-tol", "-1"][..], "--bc-tol must be"),
+        // One rule for directories: the named one is created, its parents are not.
+        (
+            &["solve", "channel:2000", "--out", "no-such-parent/a/b"][..],
+            "--out no-such-parent/a/b: the directory no-such-parent/a does not exist",
+        ),
+        (
+            &["solve", "channel:2000", "--png", "no-such-parent/plots"][..],
+            "--png no-such-parent/plots",
+        ),
+        // A file where a directory is named: the option typed is the one named.
+        (&["solve", "channel:2000", "--out", "Cargo.toml"][..], "--out Cargo.toml"),
     ] {
         let line = fails(args);
         assert!(line.contains(needle), "{args:?}: {line}");
     }
+    // A directory whose parent exists is created; one inside another planned one too.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = potflow(&[
+        "solve",
+        "channel:2000",
+        "--out",
+        s(&out),
+        "--png",
+        s(&out.join("plots")),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("report.json").is_file() && out.join("plots/velocity.png").is_file());
 }

@@ -294,9 +294,12 @@ pub fn load_mesh(spec: Option<&str>) -> Result<Mesh> {
     })
 }
 
-/// Creates an output directory (and its parents).
+/// Creates an output directory (its parent exists: the output plan checked it).
 pub fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir(dir)
         .with_context(|| format!("{}: cannot create the output directory", dir.display()))
 }
 

@@ -209,9 +209,24 @@ impl OutputPlan {
                 );
             }
         }
+        // One rule for every output: a named directory is created when its parent exists; a
+        // missing parent is an error, as it is for a file's directory.
         for (opt, dir) in &self.dirs {
             if dir.exists() && !dir.is_dir() {
                 bail!("{opt} {}: exists and is not a directory", dir.display());
+            }
+            let parent = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let planned = self.dirs.iter().any(|(_, d)| d.as_path() == parent);
+            if !dir.exists() && !parent.is_dir() && !planned {
+                bail!(
+                    "{opt} {}: the directory {} does not exist (potflow creates the named \
+                     directory, not its parents)",
+                    dir.display(),
+                    parent.display()
+                );
             }
         }
         for (opt, path) in &files {
@@ -291,7 +306,10 @@ pub fn run(args: SolveArgs) -> Result<()> {
         pool.install(|| solve::run(&mesh, &opts, kernels, read_seconds, &mut progress))?;
     outcome.timings.gpu_setup = gpu.as_ref().map_or(0.0, |g| g.setup_seconds);
 
-    for (_, dir) in &outputs.dirs {
+    // Parents first: a --png directory may lie inside the --out one.
+    let mut dirs: Vec<&PathBuf> = outputs.dirs.iter().map(|(_, d)| d).collect();
+    dirs.sort_by_key(|d| d.components().count());
+    for dir in dirs {
         create_dir(dir)?;
     }
     // Every output is staged and renamed into place together; a run that did not converge
