@@ -747,7 +747,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(
         rows.len(),
-        (n_configs + 2) * 12,
+        (n_configs + 2) * 11,
         "one row per configuration and metric"
     );
     for row in rows {

@@ -57,13 +57,13 @@ impl Config {
 }
 
 /// The quantities taken from one run's report.
-pub const METRICS: [&str; 12] = [
+/// (No `write`: a bench run writes only its report, after the timings are taken.)
+pub const METRICS: [&str; 11] = [
     "assemble",
     "bc",
     "solve",
     "post",
     "total",
-    "write",
     "wall",
     "gpu_setup",
     "load",
@@ -73,8 +73,8 @@ pub const METRICS: [&str; 12] = [
 ];
 
 /// The unit of each of [`METRICS`].
-pub const UNITS: [&str; 12] = [
-    "s", "s", "s", "s", "s", "s", "s", "s", "s", "count", "MiB", "MiB",
+pub const UNITS: [&str; 11] = [
+    "s", "s", "s", "s", "s", "s", "s", "s", "count", "MiB", "MiB",
 ];
 
 /// One run's numbers, in the order of [`METRICS`]; in JSON an object keyed by metric.
@@ -154,7 +154,6 @@ impl Sample {
                 t("solve"),
                 t("post"),
                 t("total"),
-                t("write"),
                 t("wall"),
                 t("gpu_setup"),
                 t("load"),
@@ -487,13 +486,12 @@ pub fn markdown(result: &BenchResult) -> String {
             out.push_str(" |\n|---|");
             out.push_str(&"---|".repeat(ran.len()));
             out.push('\n');
-            let rows: [(&str, &str, usize); 12] = [
+            let rows: [(&str, &str, usize); 11] = [
                 ("assemble (s)", "assemble", 3),
                 ("bc (s)", "bc", 3),
                 ("solve (s)", "solve", 3),
                 ("post (s)", "post", 3),
                 ("total (s)", "total", 3),
-                ("write (s)", "write", 3),
                 ("wall (s)", "wall", 3),
                 ("CG iterations", "iterations", 0),
                 ("peak memory (MiB)", "peak_rss_mb", 0),
