@@ -45,6 +45,9 @@ pub struct NodalFields {
     pub pressure: Vec<f64>,
     /// ψ, zero at the first used node.
     pub stream_function: Vec<f64>,
+    /// The smallest and largest nodal |v| and pressure over the nodes elements use.
+    pub abs_vel_range: (f64, f64),
+    pub pressure_range: (f64, f64),
 }
 
 /// CG tolerance of the recovery solves: far below the discretisation error of the fields
@@ -221,10 +224,21 @@ pub fn nodal_fields(mesh: &PreparedMesh, u: &[f64], model: PressureModel) -> Res
     let abs_vel: Vec<f64> = velocity.iter().map(|v| v[0].hypot(v[1])).collect();
     let pressure = abs_vel.iter().map(|&s| model.pressure(s)).collect();
     let stream_function = mesh.to_input_order(&stream_function(mesh, u)?);
+    // Over the used nodes alone (the solver's numbering holds no other).
+    let range = |it: &mut dyn Iterator<Item = f64>| {
+        it.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        })
+    };
+    let speeds = || v.iter().map(|v| v[0].hypot(v[1]));
+    let abs_vel_range = range(&mut speeds());
+    let pressure_range = range(&mut speeds().map(|s| model.pressure(s)));
     Ok(NodalFields {
         velocity,
         abs_vel,
         pressure,
         stream_function,
+        abs_vel_range,
+        pressure_range,
     })
 }

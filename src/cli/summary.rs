@@ -92,13 +92,21 @@ pub fn print(r: &Report, o: &Outcome) {
     }
     let s = &r.solution;
     println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
+    let nodal = |lo: Option<f64>, hi: Option<f64>, digits: usize, unit: &str| match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("; at the nodes {lo:.digits$} .. {hi:.digits$} {unit}"),
+        _ => String::new(),
+    };
     println!(
-        "  |v|       {:.6} .. {:.6} m/s",
-        s.abs_vel_min, s.abs_vel_max
+        "  |v|       {:.6} .. {:.6} m/s element means{}",
+        s.abs_vel_min,
+        s.abs_vel_max,
+        nodal(s.nodal_abs_vel_min, s.nodal_abs_vel_max, 6, "m/s")
     );
     println!(
-        "  pressure  {:.4} .. {:.4} Pa",
-        s.pressure_min, s.pressure_max
+        "  pressure  {:.4} .. {:.4} Pa element means{}",
+        s.pressure_min,
+        s.pressure_max,
+        nodal(s.nodal_pressure_min, s.nodal_pressure_max, 4, "Pa")
     );
     let t = &r.timings;
     println!();

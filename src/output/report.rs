@@ -47,6 +47,17 @@ pub struct SolutionReport {
     pub abs_vel_max: f64,
     pub pressure_min: f64,
     pub pressure_max: f64,
+    /// The ranges above are of the element values (means over each element's Gauss
+    /// points); where the nodal velocity was recovered (the VTU's point data, the plots),
+    /// its ranges too, which reach further at corners and bodies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodal_abs_vel_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodal_abs_vel_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodal_pressure_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodal_pressure_max: Option<f64>,
 }
 
 /// The problem's constants.
@@ -253,6 +264,10 @@ impl Report {
                 abs_vel_max,
                 pressure_min,
                 pressure_max,
+                nodal_abs_vel_min: outcome.nodal.as_ref().map(|n| n.abs_vel_range.0),
+                nodal_abs_vel_max: outcome.nodal.as_ref().map(|n| n.abs_vel_range.1),
+                nodal_pressure_min: outcome.nodal.as_ref().map(|n| n.pressure_range.0),
+                nodal_pressure_max: outcome.nodal.as_ref().map(|n| n.pressure_range.1),
             },
             boundary: outcome.boundary.clone(),
             memory: MemoryReport {
