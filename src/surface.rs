@@ -60,6 +60,10 @@ pub struct Surface {
     pub u_ref: f64,
     /// ℓ: the group's extent across the stream, m.
     pub reference_length: f64,
+    /// Which way the rows run: along the edges with the fluid on the left, so clockwise
+    /// round a body and counter-clockwise round the domain; a closed curve ends with its
+    /// first row again at s = its length, so a plot of Cp against s closes.
+    pub runs: String,
     #[serde(skip)]
     pub rows: Vec<SurfaceRow>,
 }
@@ -216,7 +220,9 @@ pub fn surface(
             pressure: model.pressure(v),
         }
     };
+    let mut runs: Option<String> = None;
     for chain in &order {
+        let chain_start = rows.len();
         let closed = edges[chain[0]][0] == edges[*chain.last().unwrap_or(&chain[0])][2];
         for (c, &i) in chain.iter().enumerate() {
             let e = &edges[i];
@@ -241,11 +247,39 @@ pub fn surface(
             ));
             arc += length_between(&pts, -1.0, 1.0);
         }
-        if !closed {
-            if let Some(&last) = chain.last() {
-                let e = &edges[last];
-                rows.push(row(e[2], arc, speed(e, 1.0)));
+        if closed {
+            if let Some(&first) = rows.get(chain_start) {
+                rows.push(SurfaceRow {
+                    arc_length: arc,
+                    ..first
+                });
             }
+        } else if let Some(&last) = chain.last() {
+            let e = &edges[last];
+            rows.push(row(e[2], arc, speed(e, 1.0)));
+        }
+        let start = rows.get(chain_start).copied();
+        if let (None, Some(first)) = (&runs, start) {
+            // The shoelace sign of the chain's nodes: positive counter-clockwise.
+            let twice_area: f64 = rows[chain_start..]
+                .windows(2)
+                .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+                .sum();
+            let way = match (closed, twice_area < 0.0) {
+                (true, true) => "clockwise",
+                (true, false) => "counter-clockwise",
+                (false, _) => "along the curve with the fluid on the left",
+            };
+            runs = Some(format!(
+                "{way} from ({:.6}, {:.6}){}",
+                first.x + 0.0,
+                first.y + 0.0,
+                if closed {
+                    "; the last row repeats the first at s = the length"
+                } else {
+                    ""
+                }
+            ));
         }
     }
     let a = stream_angle_deg.to_radians();
@@ -270,6 +304,7 @@ pub fn surface(
         cy: fy / q,
         u_ref,
         reference_length,
+        runs: runs.unwrap_or_default(),
         rows,
     })
 }

@@ -866,12 +866,17 @@ fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
     let report = read_json(&out.join("report.json"));
     let surface = &report["surfaces"][0];
     assert_eq!(surface["group"], "cylinder");
-    // A closed curve: as many rows as edge nodes, an even number (end and mid per edge).
+    // A closed curve: a row per edge node (end and mid per edge), then the first again at
+    // s = the perimeter, so a plot of Cp against s closes; clockwise round the body.
     assert!(
-        rows.len() > 50 && rows.len().is_multiple_of(2),
+        rows.len() > 50 && !rows.len().is_multiple_of(2),
         "{} rows",
         rows.len()
     );
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    assert_eq!(&first[1..], &last[1..]);
+    assert!((last[0] - std::f64::consts::PI).abs() < 1e-4, "{last:?}");
+    assert!(text.contains("rows run clockwise from (0.500000, 0.000000)"), "{text}");
     assert_eq!(rows[0][1], 0.5);
     assert!((rows[0][4] - 1.0).abs() < 1e-3);
     for r in &rows {

@@ -86,8 +86,8 @@ pub fn print(r: &Report, o: &Outcome) {
     for f in &r.surfaces {
         println!(
             "  surface   {}: length {:.6} m; force ({:.6e}, {:.6e}) N/m; Cx {:.3e}, Cy {:.3e} \
-             (U_ref {} m/s, ℓ {:.6} m)",
-            f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length
+             (U_ref {} m/s, ℓ {:.6} m); rows run {}",
+            f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length, f.runs
         );
     }
     let s = &r.solution;
