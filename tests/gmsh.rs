@@ -163,6 +163,25 @@ fn bad_gmsh_files_give_clear_errors() {
             "$Elements",
         ),
         (data("triangles.msh"), "6-node triangles"),
+        // The option that avoids the triangles recombination leaves.
+        (data("triangles.msh"), "Mesh.SubdivisionAlgorithm=1"),
+        // Lines and no quadrangles, as Gmsh writes a mesh whose surface has no physical group:
+        // the message says so.
+        (
+            {
+                let path = dir.path().join("lines_only.msh");
+                std::fs::write(
+                    &path,
+                    "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Entities\n0 1 0 0\n\
+                     1 0 0 0 1 0 0 0 0\n$EndEntities\n$Nodes\n1 3 1 3\n1 1 0 3\n1\n2\n3\n\
+                     0 0 0\n1 0 0\n0.5 0 0\n$EndNodes\n$Elements\n1 1 1 1\n1 1 8 1\n\
+                     1 1 2 3\n$EndElements\n",
+                )
+                .unwrap();
+                path
+            },
+            "Physical Surface",
+        ),
     ];
     for (path, needle) in cases {
         let (ok, err) = potflow(&["solve", path.to_str().unwrap(), "--backend", "cpu"]);

@@ -209,13 +209,18 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         }
         return Err(error(format!(
             "potflow needs 8-node quadrangles only (Gmsh type 16) and found {}; mesh with \
-             `-order 2`, Mesh.RecombineAll=1 and Mesh.SecondOrderIncomplete=1",
+             `-order 2`, Mesh.RecombineAll=1 and Mesh.SecondOrderIncomplete=1, and where \
+             recombination leaves triangles add Mesh.SubdivisionAlgorithm=1 (every triangle \
+             split into quadrangles) or Mesh.RecombinationAlgorithm=2 (Blossom)",
             found.join(", ")
         )));
     }
     if elements.quad8.is_empty() {
         return Err(error(
-            "no 8-node quadrangles (Gmsh type 16) in the file".into(),
+            "no 8-node quadrangles (Gmsh type 16) in the file: Gmsh writes the elements of \
+             physical surfaces only, so give the surface a Physical Surface (and each boundary \
+             curve a Physical Curve), or save with Mesh.SaveAll=1"
+                .into(),
         ));
     }
     let node = |element: u64, tag: u64| -> Result<u32> {
