@@ -144,30 +144,29 @@ fn stitched_shaders_compile_to_spirv_msl_and_hlsl() {
     }
 }
 
-#[test]
-fn the_copy_kernel_validates_and_compiles_for_every_backend() {
-    // shaders/copy.wgsl stands alone (f32, no Quad-8 functions): the bandwidth yardstick.
-    use potflow::gpu::shaders::{validate_source, COPY};
-    validate_source(COPY, false).unwrap();
-    let module = naga::front::wgsl::parse_str(COPY).unwrap();
+/// Validates the f32 WGSL `src`, checks it has `entry`, and compiles it with naga to SPIR-V,
+/// MSL and HLSL (the three back-ends wgpu drives), on any host.
+fn compiles_everywhere(src: &str, entry: &str) {
+    let module = naga::front::wgsl::parse_str(src).unwrap();
+    assert!(
+        module.entry_points.iter().any(|e| e.name == entry),
+        "{entry} missing"
+    );
     let info = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
         naga::valid::Capabilities::default(),
     )
     .validate(&module)
-    .unwrap();
-    let names: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["copy_vec4"]);
-    let spv =
-        naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
-    assert!(spv.is_ok_and(|w| !w.is_empty()));
+    .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(src)));
+    let spv = naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
+    assert!(spv.is_ok_and(|w| !w.is_empty()), "SPIR-V: {entry}");
     let msl = naga::back::msl::write_string(
         &module,
         &info,
         &naga::back::msl::Options::default(),
         &naga::back::msl::PipelineOptions::default(),
     );
-    assert!(msl.is_ok(), "{:?}", msl.err());
+    assert!(msl.is_ok(), "MSL: {entry}: {:?}", msl.err());
     let mut hlsl = String::new();
     let written = naga::back::hlsl::Writer::new(
         &mut hlsl,
@@ -175,7 +174,15 @@ fn the_copy_kernel_validates_and_compiles_for_every_backend() {
         &naga::back::hlsl::PipelineOptions::default(),
     )
     .write(&module, &info, None);
-    assert!(written.is_ok(), "{:?}", written.err());
+    assert!(written.is_ok(), "HLSL: {entry}: {:?}", written.err());
+}
+
+#[test]
+fn the_copy_kernel_validates_and_compiles_for_every_backend() {
+    // shaders/copy.wgsl stands alone (f32, no Quad-8 functions): the bandwidth yardstick.
+    use potflow::gpu::shaders::{validate_source, COPY};
+    validate_source(COPY, false).unwrap();
+    compiles_everywhere(COPY, "copy_vec4");
 }
 
 #[test]
@@ -183,34 +190,6 @@ fn the_gpu_solve_kernels_validate_and_compile_for_every_backend() {
     // shaders/spmv, chebyshev, axpby, dot, cg and dense.wgsl: f32 only, each entry point
     // present, through naga to SPIR-V, MSL and HLSL.
     for (src, entry) in potflow::gpu::solve::sources() {
-        let module = naga::front::wgsl::parse_str(src).unwrap();
-        assert!(
-            module.entry_points.iter().any(|e| e.name == entry),
-            "{entry} missing"
-        );
-        let info = naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::default(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(src)));
-        let spv =
-            naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
-        assert!(spv.is_ok_and(|w| !w.is_empty()), "SPIR-V: {entry}");
-        let msl = naga::back::msl::write_string(
-            &module,
-            &info,
-            &naga::back::msl::Options::default(),
-            &naga::back::msl::PipelineOptions::default(),
-        );
-        assert!(msl.is_ok(), "MSL: {entry}: {:?}", msl.err());
-        let mut hlsl = String::new();
-        let written = naga::back::hlsl::Writer::new(
-            &mut hlsl,
-            &naga::back::hlsl::Options::default(),
-            &naga::back::hlsl::PipelineOptions::default(),
-        )
-        .write(&module, &info, None);
-        assert!(written.is_ok(), "HLSL: {entry}: {:?}", written.err());
+        compiles_everywhere(src, entry);
     }
 }
