@@ -1001,6 +1001,13 @@ fn a_newcomers_slips_get_one_line_that_says_what_to_write() {
         (&["solve", "channel:2000", "--rtol", "-1"][..], "--rtol must be"),
         (&["solve", "channel:2000", "--robin-p", "-1"][..], "--robin-p must be"),
         (&["solve", "channel:2000", "--bc-tol", "-1"][..], "--bc-tol must be"),
+        (&["solve", "channel:2000", "--max-iter", "-1"][..], "--max-iter must be"),
+        (&["solve", "channel:2000", "--chunk-elements", "-5"][..], "--chunk-elements must be"),
+        (&["solve", "channel:2000", "--png-width", "-1"][..], "--png-width must be"),
+        (&["bench", "channel:2000", "--repeat", "-1"][..], "--repeat must be"),
+        (&["bench", "channel:2000", "--threads", "-2"][..], "--threads: thread counts"),
+        (&["generate", "channel", "--nodes", "-5", "-o", "x.msh"][..], "--nodes must be"),
+        (&["devices", "--bandwidth-mib", "-1"][..], "--bandwidth-mib must be"),
         // One rule for directories: the named one is created, its parents are not.
         (
             &["solve", "channel:2000", "--out", "no-such-parent/a/b"][..],

@@ -13,8 +13,13 @@ pub struct DevicesArgs {
     pub bandwidth: bool,
     /// Size of the copied buffer for --bandwidth, MiB (at most the adapter's largest
     /// storage binding).
-    #[arg(long, default_value_t = 256, value_name = "MIB")]
-    pub bandwidth_mib: u64,
+    #[arg(
+        long,
+        default_value_t = 256,
+        value_name = "MIB",
+        allow_negative_numbers = true
+    )]
+    pub bandwidth_mib: i64,
 }
 
 pub fn run(args: DevicesArgs) -> Result<()> {
@@ -48,7 +53,10 @@ pub fn run(args: DevicesArgs) -> Result<()> {
             a.max_workgroups_per_dimension
         );
         if args.bandwidth {
-            println!("    copy bandwidth       {}", bandwidth(&a.name, args.bandwidth_mib));
+            println!(
+                "    copy bandwidth       {}",
+                bandwidth(&a.name, args.bandwidth_mib as u64)
+            );
         }
     }
     match adapters.iter().position(|a| !a.software) {

@@ -18,8 +18,8 @@ pub struct GenerateArgs {
     #[arg(required_unless_present = "list", value_name = "GEOMETRY")]
     pub geometry: Option<String>,
     /// About this many nodes (within 10% from about 1,000 nodes up).
-    #[arg(long, default_value_t = 50_000)]
-    pub nodes: usize,
+    #[arg(long, default_value_t = 50_000, allow_negative_numbers = true)]
+    pub nodes: i64,
     /// Output file: .msh (Gmsh 4.1 with groups inlet, outlet, wall...) or .h5 (reference
     /// layout, no groups).
     #[arg(short, long, required_unless_present = "list", value_name = "FILE")]
@@ -43,11 +43,11 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         bail!("give a GEOMETRY and -o FILE (or --list)");
     };
     let max = potflow::mesh::MAX_GENERATED_NODES;
-    if args.nodes < 100 || args.nodes > max {
+    if args.nodes < 100 || args.nodes > max as i64 {
         bail!("--nodes must be between 100 and {max}, got {}", args.nodes);
     }
     let names: Vec<&str> = generate::all_geometries().map(|g| g.0).collect();
-    let mesh = generate::by_name(geometry, args.nodes).with_context(|| {
+    let mesh = generate::by_name(geometry, args.nodes as usize).with_context(|| {
         format!(
             "unknown geometry `{geometry}` (one of {})",
             names.join(", ")

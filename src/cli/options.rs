@@ -29,8 +29,8 @@ pub struct GpuArgs {
     pub precision: PrecisionChoice,
     /// Elements per GPU dispatch, at most the device's limit (default: the CPU assembly's
     /// chunks, at most 16 of at least 65,536 elements, within that limit).
-    #[arg(long, value_name = "N")]
-    pub chunk_elements: Option<usize>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub chunk_elements: Option<i64>,
     /// Where the linear system is solved: host (CG and the multigrid in f64, the reference)
     /// or gpu (both on the GPU that runs the kernels, in f32 inside an f64 defect correction;
     /// the multigrid set-up stays on the host).
@@ -41,15 +41,15 @@ pub struct GpuArgs {
 impl GpuArgs {
     /// The run settings of `backend` with these GPU options and `threads`.
     pub fn settings(&self, backend: Backend, threads: Option<usize>) -> Result<RunSettings> {
-        if self.chunk_elements == Some(0) {
-            bail!("--chunk-elements must be at least 1");
+        if let Some(n) = self.chunk_elements.filter(|&n| n < 1) {
+            bail!("--chunk-elements must be at least 1, got {n}");
         }
         Ok(RunSettings {
             backend,
             adapter: self.adapter.clone(),
             precision: self.precision,
             threads,
-            chunk_elements: self.chunk_elements,
+            chunk_elements: self.chunk_elements.map(|n| n as usize),
             solve_on: self.solve_on,
         })
     }
@@ -105,8 +105,8 @@ pub struct ProblemArgs {
     #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
     pub rtol: f64,
     /// CG iteration limit.
-    #[arg(long, default_value_t = 100_000)]
-    pub max_iter: usize,
+    #[arg(long, default_value_t = 100_000, allow_negative_numbers = true)]
+    pub max_iter: i64,
     #[command(flatten)]
     pub boundary: BoundaryArgs,
     /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
@@ -221,8 +221,8 @@ impl ProblemArgs {
             1e6,
             "a density between 1e-9 and 1e6 kg/m³",
         )?;
-        if self.max_iter == 0 {
-            bail!("--max-iter must be at least 1");
+        if self.max_iter < 1 {
+            bail!("--max-iter must be at least 1, got {}", self.max_iter);
         }
         if !self.boundary.conditions.is_empty() && self.robin_p != 0.0 {
             bail!("--robin-p applies to --inlet, not to --bc conditions");
@@ -244,7 +244,7 @@ impl ProblemArgs {
             },
             cg: CgOptions {
                 rtol: self.rtol,
-                max_iter: self.max_iter,
+                max_iter: self.max_iter as usize,
             },
             nodal_velocity: false,
         })

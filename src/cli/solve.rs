@@ -45,8 +45,13 @@ pub struct SolveArgs {
     #[arg(long, value_name = "DIR")]
     pub png: Option<PathBuf>,
     /// Width of the PNG plots in pixels.
-    #[arg(long, default_value_t = 1600, value_name = "PIXELS")]
-    pub png_width: usize,
+    #[arg(
+        long,
+        default_value_t = 1600,
+        value_name = "PIXELS",
+        allow_negative_numbers = true
+    )]
+    pub png_width: i64,
     /// Write everything into DIR: report.json, results.h5, results.vtu and the plots. With no
     /// output option at all, potflow writes everything into ./potflow-out.
     #[arg(long, value_name = "DIR")]
@@ -341,7 +346,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
         outcome,
         opts: &opts,
         case: &case,
-        png_width: args.png_width,
+        png_width: args.png_width as usize,
         surfaces: &surfaces,
         report,
     };

@@ -23,11 +23,11 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "serial,cpu,gpu")]
     pub configs: Vec<String>,
     /// Runs per configuration (alternating A B C A B C ...).
-    #[arg(long, default_value_t = 3)]
-    pub repeat: usize,
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true)]
+    pub repeat: i64,
     /// Thread counts for the scaling table, comma-separated (e.g. 1,2,4).
-    #[arg(long, value_delimiter = ',')]
-    pub threads: Vec<usize>,
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub threads: Vec<i64>,
     /// CG preconditioner for every run.
     #[arg(long, value_enum)]
     pub solver: Option<SolverKind>,
@@ -92,7 +92,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .iter()
         .map(|c| runner::Config::named(c.trim()))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.threads.contains(&0) {
+    if args.repeat < 1 {
+        bail!("--repeat must be at least 1, got {}", args.repeat);
+    }
+    if args.threads.iter().any(|&t| t < 1) {
         bail!("--threads: thread counts must be at least 1");
     }
     let mut extra_args = Vec::new();
@@ -113,8 +116,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
             args.meshes.clone()
         },
         configs,
-        repeat: args.repeat,
-        threads: args.threads.clone(),
+        repeat: args.repeat as usize,
+        threads: args.threads.iter().map(|&t| t as usize).collect(),
         extra_args,
         scratch: scratch.clone(),
     };
