@@ -19,8 +19,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use potflow::mesh::generate;
 use potflow::solve::{linear_system, SolveOptions};
-use potflow::sparse::spmv::LinearOperator;
 use potflow::solver::{Amg, AmgOptions, Preconditioner};
+use potflow::sparse::spmv::LinearOperator;
 
 fn nodes() -> usize {
     std::env::var("POTFLOW_FLOOR_NODES")

@@ -17,9 +17,9 @@ use potflow::element::stiffness_element;
 use potflow::gpu::{AdapterChoice, GpuContext, Precision};
 use potflow::mesh::{generate, hdf5::read_mesh, Mesh, PreparedMesh};
 use potflow::solve::{linear_system, SolveOptions};
-use potflow::sparse::spmv::LinearOperator;
 use potflow::solver::{cg, Amg, AmgOptions, CgOptions, Preconditioner};
 use potflow::sparse::spmv;
+use potflow::sparse::spmv::LinearOperator;
 
 fn mesh() -> Mesh {
     match std::env::var_os("POTFLOW_REFERENCE_DIR") {

@@ -143,13 +143,7 @@ pub fn run_cancellable(
 
     let mut prepared = PreparedMesh::prepare(mesh)?;
     let conditions = opts.bc.conditions(&mesh.groups);
-    let applied = bc::find(
-        &conditions,
-        &prepared,
-        &mesh.groups,
-        source,
-        opts.bc.bc_tol,
-    )?;
+    let applied = bc::find(&conditions, &prepared, &mesh.groups, source, opts.bc.bc_tol)?;
     t.load = read_seconds + seconds(start);
 
     let stage = Instant::now();
@@ -201,11 +195,11 @@ pub fn run_cancellable(
     let iterate = Instant::now();
     let host = |progress: &mut dyn FnMut(Progress) -> Result<()>| {
         let mut u = vec![0.0; prepared.nodes()];
-        let outcome = built.cg(&rhs, &mut u, opts.cg, &mut |it, res| {
-            match progress(Progress::Iteration(it, res)) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
-            }
+        let outcome = built.cg(&rhs, &mut u, opts.cg, &mut |it, res| match progress(
+            Progress::Iteration(it, res),
+        ) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
         });
         (u, outcome, None)
     };

@@ -14,7 +14,12 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("bc", &["element", "error", "mesh", "sparse"]),
     ("solver", &["error", "sparse"]),
     ("post", &["element", "mesh"]),
-    ("gpu", &["assembly", "element", "error", "mesh", "post", "solver", "sparse"]),
+    (
+        "gpu",
+        &[
+            "assembly", "element", "error", "mesh", "post", "solver", "sparse",
+        ],
+    ),
     (
         "recovery",
         &["assembly", "bc", "element", "error", "mesh", "solver"],
@@ -23,7 +28,9 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("settings", &["error", "gpu"]),
     (
         "outcome",
-        &["bc", "error", "gpu", "post", "recovery", "settings", "solver"],
+        &[
+            "bc", "error", "gpu", "post", "recovery", "settings", "solver",
+        ],
     ),
     (
         "solve",

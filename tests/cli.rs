@@ -610,8 +610,18 @@ fn gpu_solve_reports_adapter_precision_and_setup_time() {
 #[test]
 fn solve_on_gpu_is_reported_and_needs_a_gpu_backend() {
     // --backend cpu with --solve-on gpu: one line naming the options, exit 1, nothing run.
-    let line = fails(&["solve", "channel:2000", "--backend", "cpu", "--solve-on", "gpu"]);
-    assert!(line.contains("--solve-on gpu") && line.contains("--backend"), "{line}");
+    let line = fails(&[
+        "solve",
+        "channel:2000",
+        "--backend",
+        "cpu",
+        "--solve-on",
+        "gpu",
+    ]);
+    assert!(
+        line.contains("--solve-on gpu") && line.contains("--backend"),
+        "{line}"
+    );
     if !have_gpu() {
         skip_gpu("solve_on_gpu_is_reported_and_needs_a_gpu_backend");
         return;
@@ -634,13 +644,22 @@ fn solve_on_gpu_is_reported_and_needs_a_gpu_backend() {
     let report = read_json(&json);
     assert_eq!(report["stages"]["solve"], "gpu");
     let (outer, inner) = (
-        report["solver"]["gpu"]["outer_iterations"].as_u64().unwrap(),
-        report["solver"]["gpu"]["inner_iterations"].as_u64().unwrap(),
+        report["solver"]["gpu"]["outer_iterations"]
+            .as_u64()
+            .unwrap(),
+        report["solver"]["gpu"]["inner_iterations"]
+            .as_u64()
+            .unwrap(),
     );
     assert!(outer >= 2 && inner >= 1, "{}", report["solver"]);
     assert_eq!(report["solver"]["iterations"].as_u64(), Some(inner));
     assert!(report["solver"]["relative_residual"].as_f64().unwrap() <= 1e-8);
-    assert!(report["solver"]["gpu"]["bytes_per_iteration"].as_u64().unwrap() > 0);
+    assert!(
+        report["solver"]["gpu"]["bytes_per_iteration"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]
@@ -876,7 +895,10 @@ fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
     let (first, last) = (&rows[0], &rows[rows.len() - 1]);
     assert_eq!(&first[1..], &last[1..]);
     assert!((last[0] - std::f64::consts::PI).abs() < 1e-4, "{last:?}");
-    assert!(text.contains("rows run clockwise from (0.500000, 0.000000)"), "{text}");
+    assert!(
+        text.contains("rows run clockwise from (0.500000, 0.000000)"),
+        "{text}"
+    );
     assert_eq!(rows[0][1], 0.5);
     assert!((rows[0][4] - 1.0).abs() < 1e-3);
     for r in &rows {
@@ -992,22 +1014,67 @@ fn a_newcomers_slips_get_one_line_that_says_what_to_write() {
             "the angle follows `@`",
         ),
         // An extension that names another format, refused before solving.
-        (&["solve", "channel:2000", "--output", "r.vtu"][..], "--output r.vtu"),
-        (&["solve", "channel:2000", "--vtu", "x.h5"][..], "give it a .vtu name"),
-        (&["solve", "channel:2000", "--json", "x.h5"][..], "--json x.h5"),
+        (
+            &["solve", "channel:2000", "--output", "r.vtu"][..],
+            "--output r.vtu",
+        ),
+        (
+            &["solve", "channel:2000", "--vtu", "x.h5"][..],
+            "give it a .vtu name",
+        ),
+        (
+            &["solve", "channel:2000", "--json", "x.h5"][..],
+            "--json x.h5",
+        ),
         // Negative numbers reach their range checks instead of clap's usage error.
-        (&["solve", "channel:2000", "--threads", "-1"][..], "--threads must be"),
-        (&["solve", "channel:2000", "--rho", "-1"][..], "--rho must be"),
-        (&["solve", "channel:2000", "--rtol", "-1"][..], "--rtol must be"),
-        (&["solve", "channel:2000", "--robin-p", "-1"][..], "--robin-p must be"),
-        (&["solve", "channel:2000", "--bc-tol", "-1"][..], "--bc-tol must be"),
-        (&["solve", "channel:2000", "--max-iter", "-1"][..], "--max-iter must be"),
-        (&["solve", "channel:2000", "--chunk-elements", "-5"][..], "--chunk-elements must be"),
-        (&["solve", "channel:2000", "--png-width", "-1"][..], "--png-width must be"),
-        (&["bench", "channel:2000", "--repeat", "-1"][..], "--repeat must be"),
-        (&["bench", "channel:2000", "--threads", "-2"][..], "--threads: thread counts"),
-        (&["generate", "channel", "--nodes", "-5", "-o", "x.msh"][..], "--nodes must be"),
-        (&["devices", "--bandwidth-mib", "-1"][..], "--bandwidth-mib must be"),
+        (
+            &["solve", "channel:2000", "--threads", "-1"][..],
+            "--threads must be",
+        ),
+        (
+            &["solve", "channel:2000", "--rho", "-1"][..],
+            "--rho must be",
+        ),
+        (
+            &["solve", "channel:2000", "--rtol", "-1"][..],
+            "--rtol must be",
+        ),
+        (
+            &["solve", "channel:2000", "--robin-p", "-1"][..],
+            "--robin-p must be",
+        ),
+        (
+            &["solve", "channel:2000", "--bc-tol", "-1"][..],
+            "--bc-tol must be",
+        ),
+        (
+            &["solve", "channel:2000", "--max-iter", "-1"][..],
+            "--max-iter must be",
+        ),
+        (
+            &["solve", "channel:2000", "--chunk-elements", "-5"][..],
+            "--chunk-elements must be",
+        ),
+        (
+            &["solve", "channel:2000", "--png-width", "-1"][..],
+            "--png-width must be",
+        ),
+        (
+            &["bench", "channel:2000", "--repeat", "-1"][..],
+            "--repeat must be",
+        ),
+        (
+            &["bench", "channel:2000", "--threads", "-2"][..],
+            "--threads: thread counts",
+        ),
+        (
+            &["generate", "channel", "--nodes", "-5", "-o", "x.msh"][..],
+            "--nodes must be",
+        ),
+        (
+            &["devices", "--bandwidth-mib", "-1"][..],
+            "--bandwidth-mib must be",
+        ),
         // One rule for directories: the named one is created, its parents are not.
         (
             &["solve", "channel:2000", "--out", "no-such-parent/a/b"][..],
@@ -1018,7 +1085,10 @@ fn a_newcomers_slips_get_one_line_that_says_what_to_write() {
             "--png no-such-parent/plots",
         ),
         // A file where a directory is named: the option typed is the one named.
-        (&["solve", "channel:2000", "--out", "Cargo.toml"][..], "--out Cargo.toml"),
+        (
+            &["solve", "channel:2000", "--out", "Cargo.toml"][..],
+            "--out Cargo.toml",
+        ),
     ] {
         let line = fails(args);
         assert!(line.contains(needle), "{args:?}: {line}");
@@ -1051,10 +1121,7 @@ fn the_summary_says_which_ranges_are_element_means_and_gives_the_nodal_ones() {
     let o = potflow(&["solve", s(&mesh), "--out", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("m/s element means; at the nodes"),
-        "{text}"
-    );
+    assert!(text.contains("m/s element means; at the nodes"), "{text}");
     let sol = &read_json(&out.join("report.json"))["solution"];
     let (element, nodal) = (
         sol["abs_vel_max"].as_f64().unwrap(),
@@ -1066,5 +1133,7 @@ fn the_summary_says_which_ranges_are_element_means_and_gives_the_nodal_ones() {
     let json = dir.path().join("r.json");
     let o = potflow(&["solve", s(&mesh), "--json", s(&json)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(read_json(&json)["solution"].get("nodal_abs_vel_max").is_none());
+    assert!(read_json(&json)["solution"]
+        .get("nodal_abs_vel_max")
+        .is_none());
 }

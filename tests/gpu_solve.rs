@@ -7,10 +7,10 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use potflow::gpu::solve::{self as gpu_solve, single, twins, GpuSolveOptions};
-use potflow::solver::amg::export::CsrF32;
 use potflow::gpu::{gpu_required, AdapterChoice, GpuContext, Precision};
 use potflow::mesh::generate;
 use potflow::solve::{linear_system, SolveOptions};
+use potflow::solver::amg::export::CsrF32;
 use potflow::solver::{CgOptions, SolverKind};
 
 fn context() -> Option<&'static GpuContext> {
@@ -39,7 +39,13 @@ fn both(
     nodes: usize,
     bc: &[&str],
     opts: GpuSolveOptions,
-) -> (Vec<f64>, usize, Vec<f64>, potflow::solver::CgOutcome, gpu_solve::GpuSolveInfo) {
+) -> (
+    Vec<f64>,
+    usize,
+    Vec<f64>,
+    potflow::solver::CgOutcome,
+    gpu_solve::GpuSolveInfo,
+) {
     let mesh = generate::by_name(geometry, nodes).unwrap();
     let mut options = SolveOptions::default();
     options.bc.conditions = bc.iter().map(|c| c.parse().unwrap()).collect();
@@ -47,7 +53,9 @@ fn both(
     let built = SolverKind::Amg.build(sys.matrix).unwrap();
     let cg = CgOptions::default();
     let mut host = vec![0.0; sys.rhs.len()];
-    let host_outcome = built.cg(&sys.rhs, &mut host, cg, &mut |_, _| ControlFlow::Continue(()));
+    let host_outcome = built.cg(&sys.rhs, &mut host, cg, &mut |_, _| {
+        ControlFlow::Continue(())
+    });
     assert!(host_outcome.converged);
     let mut gpu = vec![0.0; sys.rhs.len()];
     let (outcome, info) = gpu_solve::solve(ctx, &built, &sys.rhs, &mut gpu, cg, opts).unwrap();
@@ -112,7 +120,10 @@ fn the_gpu_solve_gives_the_same_bits_on_every_run_and_any_block_size() {
 
 /// Largest difference relative to the largest magnitude of `want`.
 fn rel(got: &[f32], want: &[f32]) -> f32 {
-    let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(f32::MIN_POSITIVE);
+    let scale = want
+        .iter()
+        .fold(0f32, |m, v| m.max(v.abs()))
+        .max(f32::MIN_POSITIVE);
     got.iter()
         .zip(want)
         .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
@@ -133,7 +144,10 @@ fn the_gpu_kernels_agree_with_their_cpu_twins() {
         let got = single::dot(ctx, &a, &b).unwrap();
         let want = twins::dot_f32(&a, &b, 256);
         let scale: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
-        assert!((got - want).abs() <= 1e-6 * scale, "dot of {n}: {got} vs {want}");
+        assert!(
+            (got - want).abs() <= 1e-6 * scale,
+            "dot of {n}: {got} vs {want}"
+        );
     }
     let (x, y) = (random(100_003), random(100_003));
     for (a, b) in [(0.5, 0.0), (-1.25, 2.0), (1.0, 1.0)] {
@@ -176,7 +190,10 @@ fn the_gpu_kernels_agree_with_their_cpu_twins() {
             twins::chebyshev_step(c[0], c[1], &v[1], &v[2], out);
         }
         for (g, w) in got.iter().zip([&r, &d, &x]) {
-            assert!(rel(g, w) <= 1e-6, "chebyshev begin {begin} zero {zero_start}");
+            assert!(
+                rel(g, w) <= 1e-6,
+                "chebyshev begin {begin} zero {zero_start}"
+            );
         }
     }
     // CG's scalars, a breakdown (p·q = 0) included.
@@ -225,8 +242,8 @@ fn a_device_lost_during_the_solve_is_an_error_and_the_pipeline_falls_back() {
     let (_, sys) = linear_system(&mesh, &SolveOptions::default()).unwrap();
     let built = SolverKind::Amg.build(sys.matrix).unwrap();
     let amg = built.amg().unwrap();
-    let mut solver = gpu_solve::GpuSolver::new(&ctx, &amg.to_f32(), GpuSolveOptions::default())
-        .unwrap();
+    let mut solver =
+        gpu_solve::GpuSolver::new(&ctx, &amg.to_f32(), GpuSolveOptions::default()).unwrap();
     ctx.simulate_device_loss();
     let a = amg.fine_matrix().unwrap();
     let mut u = vec![0.0; sys.rhs.len()];
@@ -241,8 +258,14 @@ fn a_device_lost_during_the_solve_is_an_error_and_the_pipeline_falls_back() {
         solve: true,
     };
     let opts = SolveOptions::default();
-    let host = potflow::solve::run(&mesh, &opts, potflow::settings::Kernels::Cpu, 0.0, &mut |_| {})
-        .unwrap();
+    let host = potflow::solve::run(
+        &mesh,
+        &opts,
+        potflow::settings::Kernels::Cpu,
+        0.0,
+        &mut |_| {},
+    )
+    .unwrap();
     let auto = potflow::solve::run(&mesh, &opts, kernels(true), 0.0, &mut |_| {}).unwrap();
     assert_eq!(auto.stages.solve, "cpu");
     assert!(auto.gpu_fallbacks.iter().any(|f| f.starts_with("solve: ")));
@@ -264,13 +287,23 @@ fn the_pipeline_solves_on_the_gpu_when_asked_and_reports_it() {
         solve: true,
     };
     let gpu = potflow::solve::run(&mesh, &opts, kernels, 0.0, &mut |_| {}).unwrap();
-    let host = potflow::solve::run(&mesh, &opts, potflow::settings::Kernels::Cpu, 0.0, &mut |_| {})
-        .unwrap();
+    let host = potflow::solve::run(
+        &mesh,
+        &opts,
+        potflow::settings::Kernels::Cpu,
+        0.0,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(gpu.stages.solve, "gpu");
     let info = gpu.gpu_solve.as_ref().unwrap();
     assert!(info.outer_iterations >= 2 && info.inner_iterations == gpu.cg.iterations);
     assert!(gpu.cg.converged && gpu.cg.relative_residual <= 1e-8);
     let scale = host.u.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = host.u.iter().zip(&gpu.u).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    let diff = host
+        .u
+        .iter()
+        .zip(&gpu.u)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
     assert!(diff <= 1e-7 * scale, "{diff:e} of {scale:e}");
 }

@@ -67,8 +67,14 @@ fn digests(out: &Outcome) -> Vec<(String, u64)> {
                 "nodal_velocity",
                 Digest::new().all(n.velocity.iter().flat_map(|v| v.iter().copied())),
             ),
-            ("nodal_abs_vel", Digest::new().all(n.abs_vel.iter().copied())),
-            ("nodal_pressure", Digest::new().all(n.pressure.iter().copied())),
+            (
+                "nodal_abs_vel",
+                Digest::new().all(n.abs_vel.iter().copied()),
+            ),
+            (
+                "nodal_pressure",
+                Digest::new().all(n.pressure.iter().copied()),
+            ),
             ("psi", Digest::new().all(n.stream_function.iter().copied())),
         ]);
     }

@@ -158,7 +158,8 @@ fn compiles_everywhere(src: &str, entry: &str) {
     )
     .validate(&module)
     .unwrap_or_else(|e| panic!("{entry}: {}", e.emit_to_string(src)));
-    let spv = naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
+    let spv =
+        naga::back::spv::write_vec(&module, &info, &naga::back::spv::Options::default(), None);
     assert!(spv.is_ok_and(|w| !w.is_empty()), "SPIR-V: {entry}");
     let msl = naga::back::msl::write_string(
         &module,

@@ -4,11 +4,11 @@
 mod common;
 
 use common::distorted_channel;
+use potflow::assembly::assemble;
 use potflow::assembly::{stiffness_slots, CsrPattern};
+use potflow::bc::BoundaryOptions;
 use potflow::element::{gauss3x3, gradients, shape, NODES, SLOTS};
 use potflow::mesh::{generate, PreparedMesh};
-use potflow::assembly::assemble;
-use potflow::bc::BoundaryOptions;
 use potflow::settings::Kernels;
 use potflow::solve::{self, SolveOptions};
 use potflow::solver::{CgOptions, SolverKind};

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 use clap::Parser;
-use potflow_demo::field::Quantity;
 use potflow::settings::{PrecisionChoice, SolveOn};
+use potflow_demo::field::Quantity;
 use potflow_demo::runner::RunMode;
 use potflow_demo::{Config, DemoApp};
 

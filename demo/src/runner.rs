@@ -247,7 +247,11 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
             Backend::Gpu => {
                 send(Message::Stage(backend, "gpu setup"));
                 let started = Instant::now();
-                let ctx = GpuContext::new(&request.settings(settings::Backend::Gpu).adapter_choice(false))?;
+                let ctx = GpuContext::new(
+                    &request
+                        .settings(settings::Backend::Gpu)
+                        .adapter_choice(false),
+                )?;
                 let setup = started.elapsed().as_secs_f64();
                 let kernels = request.settings(settings::Backend::Gpu).kernels(Some(&ctx));
                 let outcome = solve::run_cancellable(

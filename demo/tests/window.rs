@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use potflow_demo::field::{channel_difference, viridis};
 use potflow::settings::PrecisionChoice;
+use potflow_demo::field::{channel_difference, viridis};
 use potflow_demo::runner::{Backend, RunMode};
 use potflow_demo::{Config, DemoApp};
 

@@ -16,10 +16,10 @@
 
 use rayon::prelude::*;
 
-use crate::sparse::rows::split_lengths;
-use crate::sparse::Matrix;
 use crate::element::{NODES, SLOTS};
 use crate::mesh::prepare::node_elements;
+use crate::sparse::rows::split_lengths;
+use crate::sparse::Matrix;
 
 /// Sparsity pattern plus the node → element adjacency, built once per mesh.
 #[derive(Debug, Clone)]

@@ -35,7 +35,8 @@ pub fn run(args: CheckArgs) -> Result<()> {
             .gpu
             .settings(Backend::Gpu, args.problem.threads()?)?
             .adapter_choice(false),
-    ).map_err(|e| match e {
+    )
+    .map_err(|e| match e {
         potflow::Error::Gpu(why) => anyhow!("potflow check needs a GPU adapter: {why}"),
         e => e.into(),
     })?;

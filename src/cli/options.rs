@@ -8,12 +8,12 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use potflow::bc::BoundaryOptions;
 use potflow::bc::BoundarySpec;
 use potflow::element::PressureModel;
 use potflow::gpu::GpuContext;
-use potflow::settings::{Backend, PrecisionChoice, RunSettings, SolveOn};
 use potflow::mesh::{generate, Mesh};
-use potflow::bc::BoundaryOptions;
+use potflow::settings::{Backend, PrecisionChoice, RunSettings, SolveOn};
 use potflow::solve::SolveOptions;
 use potflow::solver::{CgOptions, SolverKind};
 
@@ -82,7 +82,12 @@ pub struct ProblemArgs {
     pub inlet_velocity: f64,
     /// Robin coefficient p on the inlet edges, 1/m: ∂u/∂n = γ − p u there (0: a pure inflow
     /// velocity, as the reference).
-    #[arg(long, default_value_t = 0.0, value_name = "P", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
     pub robin_p: f64,
     /// Stagnation pressure p0 in Pa, in Bernoulli's p = p0 − ½ρ|v|² (the default makes
     /// p = 101325 Pa where |v| = 2.5 m/s).

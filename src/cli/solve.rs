@@ -6,18 +6,16 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use potflow::outcome::Outcome;
 use potflow::output::report::Report;
 use potflow::output::writer::{
     Hdf5Results, JsonReport, PngPlots, Run, SurfaceCsv, VtuFile, Writer,
 };
 use potflow::output::Staged;
-use potflow::outcome::Outcome;
 use potflow::settings::Backend;
 use potflow::solve;
 
-use super::options::{
-    create_dir, gpu_for, load_mesh, GpuArgs, ProblemArgs, SolveProgress,
-};
+use super::options::{create_dir, gpu_for, load_mesh, GpuArgs, ProblemArgs, SolveProgress};
 
 #[derive(Debug, Args, Default)]
 pub struct SolveArgs {
@@ -356,7 +354,12 @@ pub fn run(args: SolveArgs) -> Result<()> {
     report.timings.wall = started.elapsed().as_secs_f64();
     report.backend_reason = backend_reason;
     report.surfaces = surfaces.clone();
-    outputs.write(&run_of(&outcome, Some(&report)), true, converged, &mut staged)?;
+    outputs.write(
+        &run_of(&outcome, Some(&report)),
+        true,
+        converged,
+        &mut staged,
+    )?;
     staged.commit()?;
     bar.finish();
     if !args.quiet {
@@ -416,4 +419,3 @@ fn surface_of(
         stream.map_or(0.0, |s| s.1),
     )?)
 }
-

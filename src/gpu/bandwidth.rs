@@ -72,14 +72,18 @@ impl GpuContext {
             pad2: 0,
         };
         let buffer = |label, size, usage| {
-            scoped(device, &format!("cannot allocate {size} bytes for {label}"), || {
-                device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(label),
-                    size,
-                    usage,
-                    mapped_at_creation: false,
-                })
-            })
+            scoped(
+                device,
+                &format!("cannot allocate {size} bytes for {label}"),
+                || {
+                    device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some(label),
+                        size,
+                        usage,
+                        mapped_at_creation: false,
+                    })
+                },
+            )
         };
         let uniform = buffer("copy.params", 16, U::UNIFORM | U::COPY_DST)?;
         self.queue
@@ -146,7 +150,7 @@ impl GpuContext {
     /// `data` copied on the device by the copy kernel and read back: the kernel against its
     /// CPU twin, for tests. `data.len()` must be a multiple of 4 (whole vec4s).
     pub fn copy_f32(&self, data: &[f32]) -> Result<Vec<f32>> {
-        if data.is_empty() || data.len() % 4 != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(4) {
             return Err(Error::Gpu(format!(
                 "the copy kernel copies whole vec4s: {} values",
                 data.len()

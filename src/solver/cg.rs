@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 use rayon::prelude::*;
 
 use super::reduce::{dot, norm, sum_blocks, BLOCK};
-use crate::sparse::spmv::LinearOperator;
 use super::Preconditioner;
+use crate::sparse::spmv::LinearOperator;
 
 /// When to stop.
 #[derive(Debug, Clone, Copy)]

@@ -97,10 +97,7 @@ where
 }
 
 /// Splits `out` into consecutive pieces of the given lengths.
-pub fn split_lengths<T>(
-    mut out: &mut [T],
-    lengths: impl Iterator<Item = usize>,
-) -> Vec<&mut [T]> {
+pub fn split_lengths<T>(mut out: &mut [T], lengths: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     let mut pieces = Vec::new();
     for len in lengths {
         let (head, tail) = out.split_at_mut(len);

@@ -426,4 +426,3 @@ impl eframe::App for DemoApp {
         self.unattended_step(&ctx);
     }
 }
-

@@ -383,7 +383,6 @@ impl DemoApp {
     }
 }
 
-
 /// A tick label with as many decimals as the range needs.
 fn format_value(v: f64, span: f64) -> String {
     let decimals = if span > 0.0 {
@@ -393,4 +392,3 @@ fn format_value(v: f64, span: f64) -> String {
     };
     format!("{v:.decimals$}")
 }
-

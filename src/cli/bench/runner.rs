@@ -300,7 +300,11 @@ fn label(config: &Config, report: &Value) -> (String, usize) {
             } else {
                 ""
             };
-            let what = if config.name == "gpu" { "gpu" } else { "gpu-solve" };
+            let what = if config.name == "gpu" {
+                "gpu"
+            } else {
+                "gpu-solve"
+            };
             format!("{what}: {name} ({precision}{software})")
         }
         other => other.to_string(),

@@ -24,9 +24,9 @@ pub mod twins;
 
 use std::time::Instant;
 
+pub use kernels::sources;
 use kernels::{groups, AxpbyParams, FourU32, Kernels, Op, DOT_GROUPS};
 use record::{upload_matrix, Coarsest, DeviceLevel, Recorder};
-pub use kernels::sources;
 
 use super::GpuContext;
 use crate::error::{Error, Result};
@@ -85,7 +85,6 @@ pub struct GpuSolveInfo {
     pub bytes_per_iteration: u64,
 }
 
-
 /// The hierarchy on the device and the CG iteration recorded against it.
 pub struct GpuSolver {
     k: Kernels,
@@ -100,8 +99,6 @@ pub struct GpuSolver {
     iteration: Vec<Op>,
     pub info: GpuSolveInfo,
 }
-
-
 
 impl GpuSolver {
     /// Uploads `h` and records the CG iteration.
@@ -200,7 +197,12 @@ impl GpuSolver {
         let mut start = vec![k.op(
             ctx,
             "potflow.axpby",
-            AxpbyParams { n: n as u32, slot: 0, a: 0.0, b: 0.0 },
+            AxpbyParams {
+                n: n as u32,
+                slot: 0,
+                a: 0.0,
+                b: 0.0,
+            },
             &[&r, &x, &scalars],
             groups(n),
         )?];
@@ -208,7 +210,12 @@ impl GpuSolver {
         start.push(k.op(
             ctx,
             "potflow.axpby",
-            AxpbyParams { n: n as u32, slot: 0, a: 1.0, b: 0.0 },
+            AxpbyParams {
+                n: n as u32,
+                slot: 0,
+                a: 1.0,
+                b: 0.0,
+            },
             &[&z, &p, &scalars],
             groups(n),
         )?);
@@ -224,7 +231,12 @@ impl GpuSolver {
             iteration.push(k.op(
                 ctx,
                 "potflow.axpby_scalar",
-                AxpbyParams { n: n as u32, slot: ALPHA, a, b: 1.0 },
+                AxpbyParams {
+                    n: n as u32,
+                    slot: ALPHA,
+                    a,
+                    b: 1.0,
+                },
                 &[src, dst, &scalars],
                 groups(n),
             )?);
@@ -232,11 +244,22 @@ impl GpuSolver {
         rec.dot(&mut k, &r, &r, n, RR, &mut iteration)?;
         rec.vcycle(&mut k, 0, &r, &z, &mut iteration)?;
         rec.dot(&mut k, &r, &z, n, RZ_NEW, &mut iteration)?;
-        iteration.push(k.op(ctx, "potflow.cg_scalars", FourU32([1, 0, 0, 0]), &[&scalars], 1)?);
+        iteration.push(k.op(
+            ctx,
+            "potflow.cg_scalars",
+            FourU32([1, 0, 0, 0]),
+            &[&scalars],
+            1,
+        )?);
         iteration.push(k.op(
             ctx,
             "potflow.axpby_scalar",
-            AxpbyParams { n: n as u32, slot: BETA | 1 << 16, a: 1.0, b: 1.0 },
+            AxpbyParams {
+                n: n as u32,
+                slot: BETA | 1 << 16,
+                a: 1.0,
+                b: 1.0,
+            },
             &[&z, &p, &scalars],
             groups(n),
         )?);
@@ -291,8 +314,7 @@ impl GpuSolver {
         rtol: f64,
         max_iter: usize,
     ) -> Result<(Vec<f32>, usize)> {
-        ctx.queue
-            .write_buffer(&self.r, 0, bytemuck::cast_slice(r));
+        ctx.queue.write_buffer(&self.r, 0, bytemuck::cast_slice(r));
         let s = self.run(ctx, &self.start, 1)?;
         let rr0 = f64::from(s[RR as usize]);
         let target = rtol * rtol * rr0;
@@ -303,7 +325,10 @@ impl GpuSolver {
             let s = self.run(ctx, &self.iteration, step)?;
             done += step;
             rr = f64::from(s[RR as usize]);
-            log::trace!("GPU solve: {done} iterations, recurrence residual {:.3e}", (rr / rr0).sqrt());
+            log::trace!(
+                "GPU solve: {done} iterations, recurrence residual {:.3e}",
+                (rr / rr0).sqrt()
+            );
         }
         if !rr.is_finite() {
             return Err(Error::Gpu(format!(
@@ -380,7 +405,9 @@ impl GpuSolver {
                 r_norm / b_norm,
                 next / b_norm
             );
-            if !(next < 0.9 * r_norm) {
+            // A residual that is not clearly smaller (or not a number) means the f32 inner
+            // solve cannot make progress on this system.
+            if next.is_nan() || next >= 0.9 * r_norm {
                 return Err(Error::Gpu(format!(
                     "the GPU solve stalled: a correction took the relative residual from \
                      {:.3e} to {:.3e}",

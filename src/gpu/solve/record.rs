@@ -137,7 +137,15 @@ impl Recorder<'_> {
                     difference: u32::from(sums.is_some()),
                     pad: [0; 3],
                 },
-                &[indptr, indices, values, x, z.unwrap_or(x), y, sums.as_ref().unwrap_or(indptr)],
+                &[
+                    indptr,
+                    indices,
+                    values,
+                    x,
+                    z.unwrap_or(x),
+                    y,
+                    sums.as_ref().unwrap_or(indptr),
+                ],
                 groups(*rows),
             )?);
         }

@@ -78,7 +78,13 @@ pub fn axpby(ctx: &GpuContext, a: f32, x: &[f32], b: f32, y: &[f32]) -> Result<V
         a,
         b,
     };
-    let op = k.op(ctx, "potflow.axpby", params, &[&xb, &yb, &scalars], groups(x.len()))?;
+    let op = k.op(
+        ctx,
+        "potflow.axpby",
+        params,
+        &[&xb, &yb, &scalars],
+        groups(x.len()),
+    )?;
     run(ctx, &k, &[op], &yb, y.len())
 }
 
@@ -154,6 +160,12 @@ pub fn chebyshev(
 pub fn cg_scalars(ctx: &GpuContext, mode: u32, scalars: &[f32]) -> Result<Vec<f32>> {
     let mut k = Kernels::new(ctx)?;
     let s = k.storage(ctx, "t.s", scalars)?;
-    let op = k.op(ctx, "potflow.cg_scalars", FourU32([mode, 0, 0, 0]), &[&s], 1)?;
+    let op = k.op(
+        ctx,
+        "potflow.cg_scalars",
+        FourU32([mode, 0, 0, 0]),
+        &[&s],
+        1,
+    )?;
     run(ctx, &k, &[op], &s, scalars.len())
 }

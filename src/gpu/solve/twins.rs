@@ -5,7 +5,11 @@
 /// y = a x + b y (`shaders/axpby.wgsl`); with b = 0, y is not read.
 pub fn axpby(a: f32, x: &[f32], b: f32, y: &mut [f32]) {
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = if b == 0.0 { a * x } else { a.mul_add(x, b * *y) };
+        *y = if b == 0.0 {
+            a * x
+        } else {
+            a.mul_add(x, b * *y)
+        };
     }
 }
 

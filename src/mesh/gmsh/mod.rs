@@ -31,10 +31,10 @@ mod reader;
 mod sections;
 
 use super::{BoundaryGroup, IndexWidth, Mesh};
-use reader::Reader;
-use sections::{elements, entities, mesh_format, nodes, physical_names};
 use crate::element::NODES;
 use crate::error::{Error, Result};
+use reader::Reader;
+use sections::{elements, entities, mesh_format, nodes, physical_names};
 
 /// Gmsh element type numbers potflow uses.
 const LINE3: i32 = 8;
@@ -281,4 +281,3 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         groups,
     })
 }
-

@@ -212,4 +212,3 @@ impl<'a> Reader<'a> {
         Err(self.err(format!("no {tag}: the file is truncated")))
     }
 }
-

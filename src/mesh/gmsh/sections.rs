@@ -244,4 +244,3 @@ pub(super) fn elements(r: &mut Reader) -> Result<ElementTable> {
     }
     Ok(t)
 }
-

@@ -19,10 +19,10 @@ use plotters::style::FontStyle;
 mod raster;
 
 use super::colormap::viridis;
-use raster::{draw_field, Canvas};
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::outcome::Outcome;
+use raster::{draw_field, Canvas};
 
 /// The three plotted fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -422,4 +422,3 @@ mod tests {
         assert_eq!(tick_offset(-3.0, 4.0), 0.0);
     }
 }
-

@@ -42,7 +42,12 @@ impl Canvas {
 
     /// Fills the triangle `p` (pixel coordinates) at pixel centres; the value at a pixel is the
     /// linear interpolation of `v`, coloured by `color`.
-    pub(super) fn triangle(&mut self, p: [[f64; 2]; 3], v: [f64; 3], color: &dyn Fn(f64) -> [u8; 3]) {
+    pub(super) fn triangle(
+        &mut self,
+        p: [[f64; 2]; 3],
+        v: [f64; 3],
+        color: &dyn Fn(f64) -> [u8; 3],
+    ) {
         let area =
             (p[1][0] - p[0][0]) * (p[2][1] - p[0][1]) - (p[2][0] - p[0][0]) * (p[1][1] - p[0][1]);
         if area == 0.0 || !area.is_finite() {
@@ -212,4 +217,3 @@ fn crossing(tri: [([f64; 2], f64); 3], level: f64) -> Option<([f64; 2], [f64; 2]
     }
     (pts.len() == 2).then(|| (pts[0], pts[1]))
 }
-

@@ -1,8 +1,8 @@
 //! Strength of connection, standard aggregation, the tentative prolongator and its smoothing.
 
 use super::strength::Graph;
-use crate::sparse::Matrix;
 use crate::sparse::rows::gather;
+use crate::sparse::Matrix;
 
 const NONE: u32 = u32::MAX;
 

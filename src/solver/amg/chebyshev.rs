@@ -8,10 +8,10 @@
 
 use rayon::prelude::*;
 
-use crate::sparse::Matrix;
-use crate::sparse::inverse_diagonal;
 use crate::solver::reduce::{dot, norm};
+use crate::sparse::inverse_diagonal;
 use crate::sparse::spmv::{spmv, LinearOperator};
+use crate::sparse::Matrix;
 
 /// The smoother of one level.
 pub struct Chebyshev {

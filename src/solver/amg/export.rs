@@ -35,7 +35,9 @@ impl CsrF32 {
             row_sums: Vec::new(),
         }
         .with_row_sums(Some(
-            a.outer_iterator().map(|row| row.data().iter().sum()).collect(),
+            a.outer_iterator()
+                .map(|row| row.data().iter().sum())
+                .collect(),
         ))
     }
 
@@ -170,14 +172,11 @@ impl Amg<'_> {
         let operator = |l: usize| {
             let a = &self.operators[l];
             // The finest level's exact row sums, K 1, where the hierarchy keeps K exactly.
-            let exact = (l == 0)
-                .then(|| self.fine_matrix())
-                .flatten()
-                .map(|k| {
-                    let mut sums = vec![0.0; a.rows()];
-                    crate::sparse::LinearOperator::apply(&k, &vec![1.0; a.rows()], &mut sums);
-                    sums
-                });
+            let exact = (l == 0).then(|| self.fine_matrix()).flatten().map(|k| {
+                let mut sums = vec![0.0; a.rows()];
+                crate::sparse::LinearOperator::apply(&k, &vec![1.0; a.rows()], &mut sums);
+                sums
+            });
             a.to_f32(a.rows()).with_row_sums(exact)
         };
         let fine_alone = (self.levels.is_empty() && matches!(self.coarsest, Coarsest::Dense(_)))
@@ -186,15 +185,23 @@ impl Amg<'_> {
             .levels
             .iter()
             .enumerate()
-            .map(|(l, Level { smoother: s, transfer })| {
-                let p = transfer.p_f32();
-                LevelF32 {
-                    a: operator(l),
-                    smoother: smoother(s),
-                    pt: p.transpose(),
-                    p,
-                }
-            })
+            .map(
+                |(
+                    l,
+                    Level {
+                        smoother: s,
+                        transfer,
+                    },
+                )| {
+                    let p = transfer.p_f32();
+                    LevelF32 {
+                        a: operator(l),
+                        smoother: smoother(s),
+                        pt: p.transpose(),
+                        p,
+                    }
+                },
+            )
             .collect();
         let coarsest = match &self.coarsest {
             Coarsest::Dense(cholesky) => {
@@ -231,7 +238,13 @@ mod tests {
     #[test]
     fn the_transpose_of_the_transpose_is_the_matrix() {
         let mut tri = sprs::TriMatI::<f64, u32>::new((3, 4));
-        for (i, j, v) in [(0, 1, 1.0), (0, 3, 2.0), (1, 0, 3.0), (2, 1, 4.0), (2, 2, 5.0)] {
+        for (i, j, v) in [
+            (0, 1, 1.0),
+            (0, 3, 2.0),
+            (1, 0, 3.0),
+            (2, 1, 4.0),
+            (2, 2, 5.0),
+        ] {
             tri.add_triplet(i, j, v);
         }
         let a = CsrF32::from_matrix(&tri.to_csr());

@@ -58,12 +58,12 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::sparse::spgemm::{galerkin, galerkin_by_rows};
-use crate::sparse::spmv::LinearOperator;
 use super::Preconditioner;
-use crate::sparse::Matrix;
 use crate::error::{Error, Result};
 use crate::sparse::inverse_diagonal;
+use crate::sparse::spgemm::{galerkin, galerkin_by_rows};
+use crate::sparse::spmv::LinearOperator;
+use crate::sparse::Matrix;
 pub use chebyshev::{Chebyshev, ChebyshevWork};
 use dense::Cholesky;
 use operator::Operator;

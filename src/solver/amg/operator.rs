@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::split::{self, FineValues, Narrow};
-use crate::sparse::Matrix;
 use crate::sparse::spmv::{spmv_csr, spmv_rows, LinearOperator};
+use crate::sparse::Matrix;
 
 /// How the V-cycle's matrices are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,8 +21,8 @@
 //! sparse row product per row, no matrix power is stored. The graph is made symmetric by
 //! taking the union of both directions.
 
-use crate::sparse::Matrix;
 use crate::sparse::rows::{gather, CsrRows};
+use crate::sparse::Matrix;
 
 /// The strength graph: neighbours of row i are `cols[ptr[i]..ptr[i + 1]]`, sorted.
 pub struct Graph {

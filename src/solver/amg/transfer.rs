@@ -31,8 +31,8 @@
 use rayon::prelude::*;
 
 use super::operator::{Operator, Storage};
-use crate::sparse::Matrix;
 use crate::sparse::spmv::LinearOperator;
+use crate::sparse::Matrix;
 
 /// Fine rows per block of the restriction.
 const BLOCK_ROWS: usize = 8192;
