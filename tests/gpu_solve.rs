@@ -118,6 +118,14 @@ fn the_gpu_solve_gives_the_same_bits_on_every_run_and_any_block_size() {
     assert_eq!(info.inner_iterations, split_info.inner_iterations);
 }
 
+/// The pipeline on `mesh` with the default options and the kernels (and solve) on `kernels`.
+fn run(
+    mesh: &potflow::mesh::Mesh,
+    kernels: potflow::settings::Kernels,
+) -> potflow::Result<potflow::outcome::Outcome> {
+    potflow::solve::run(mesh, &SolveOptions::default(), kernels, 0.0, &mut |_| {})
+}
+
 /// Largest difference relative to the largest magnitude of `want`.
 fn rel(got: &[f32], want: &[f32]) -> f32 {
     let scale = want
@@ -257,20 +265,12 @@ fn a_device_lost_during_the_solve_is_an_error_and_the_pipeline_falls_back() {
         fallback,
         solve: true,
     };
-    let opts = SolveOptions::default();
-    let host = potflow::solve::run(
-        &mesh,
-        &opts,
-        potflow::settings::Kernels::Cpu,
-        0.0,
-        &mut |_| {},
-    )
-    .unwrap();
-    let auto = potflow::solve::run(&mesh, &opts, kernels(true), 0.0, &mut |_| {}).unwrap();
+    let host = run(&mesh, potflow::settings::Kernels::Cpu).unwrap();
+    let auto = run(&mesh, kernels(true)).unwrap();
     assert_eq!(auto.stages.solve, "cpu");
     assert!(auto.gpu_fallbacks.iter().any(|f| f.starts_with("solve: ")));
     assert_eq!(auto.u, host.u);
-    assert!(potflow::solve::run(&mesh, &opts, kernels(false), 0.0, &mut |_| {}).is_err());
+    assert!(run(&mesh, kernels(false)).is_err());
 }
 
 #[test]
@@ -280,21 +280,13 @@ fn the_pipeline_solves_on_the_gpu_when_asked_and_reports_it() {
     // agrees with the host's to the solver's tolerance.
     let Some(ctx) = context() else { return };
     let mesh = generate::by_name("channel_with_cylinder", 10_000).unwrap();
-    let opts = SolveOptions::default();
     let kernels = potflow::settings::Kernels::Gpu {
         ctx,
         fallback: false,
         solve: true,
     };
-    let gpu = potflow::solve::run(&mesh, &opts, kernels, 0.0, &mut |_| {}).unwrap();
-    let host = potflow::solve::run(
-        &mesh,
-        &opts,
-        potflow::settings::Kernels::Cpu,
-        0.0,
-        &mut |_| {},
-    )
-    .unwrap();
+    let gpu = run(&mesh, kernels).unwrap();
+    let host = run(&mesh, potflow::settings::Kernels::Cpu).unwrap();
     assert_eq!(gpu.stages.solve, "gpu");
     let info = gpu.gpu_solve.as_ref().unwrap();
     assert!(info.outer_iterations >= 2 && info.inner_iterations == gpu.cg.iterations);

@@ -126,10 +126,9 @@ pub fn find(
     source: &str,
     tol: f64,
 ) -> Result<Vec<AppliedCondition>> {
-    if !conditions.by_group {
-        let [inlet, outlet] = &conditions.list[..] else {
-            unreachable!("the default conditions are an inlet and an outlet")
-        };
+    // The inlet and the outlet of a run without --bc (BoundaryOptions::conditions makes
+    // exactly these two), with their own checks; any other list is taken group by group.
+    if let (false, [inlet, outlet]) = (conditions.by_group, &conditions.list[..]) {
         let b = Boundary::from_specs(mesh, groups, &inlet.on, &outlet.on, source, tol)?;
         check_pieces_anchored(mesh, &b.outlet_nodes).map_err(|e| e.in_mesh(source))?;
         return Ok(vec![

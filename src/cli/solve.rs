@@ -266,7 +266,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let mut opts = args.problem.options()?;
     let outputs = args.output_plan()?;
     outputs.check(args.mesh.as_deref())?;
-    opts.nodal_velocity = outputs.needs_nodal_velocity() || !args.surfaces.is_empty();
+    opts.nodal_velocity = outputs.needs_nodal_velocity();
     if !args.surfaces.is_empty() && outputs.dir.is_none() {
         bail!("--surface writes surface_GROUP.csv into the output directory: give --out DIR");
     }

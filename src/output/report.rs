@@ -98,11 +98,15 @@ impl GpuReport {
             software_device: ctx.is_software(),
             precision: ctx.precision().to_string(),
             chunk_elements: outcome.ran.chunk_elements.unwrap_or_default(),
-            buffer_bytes: ctx.buffer_bytes()
-                + outcome.gpu_solve.as_ref().map_or(0, |g| g.buffer_bytes),
+            buffer_bytes: gpu_bytes(ctx, outcome),
             fallbacks: outcome.gpu_fallbacks.clone(),
         }
     }
+}
+
+/// The most bytes of GPU buffers the run held: the kernels' context and the GPU solve's.
+fn gpu_bytes(ctx: &crate::gpu::GpuContext, outcome: &Outcome) -> u64 {
+    ctx.buffer_bytes() + outcome.gpu_solve.as_ref().map_or(0, |g| g.buffer_bytes)
 }
 
 /// Memory the run used.
@@ -272,11 +276,7 @@ impl Report {
             boundary: outcome.boundary.clone(),
             memory: MemoryReport {
                 peak_rss_mb: peak_rss_mb(),
-                gpu_buffer_mb: gpu.map_or(0.0, |g| {
-                    (g.buffer_bytes() + outcome.gpu_solve.as_ref().map_or(0, |s| s.buffer_bytes))
-                        as f64
-                        / 1048576.0
-                }),
+                gpu_buffer_mb: gpu.map_or(0.0, |g| gpu_bytes(g, outcome) as f64 / 1048576.0),
             },
             surfaces: Vec::new(),
             problem: ProblemReport {

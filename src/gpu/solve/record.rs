@@ -11,8 +11,19 @@ use crate::solver::amg::export::{CsrF32, SmootherF32};
 /// A matrix on the device: row blocks, each with its own row pointers, indices and values.
 pub(super) struct DeviceMatrix {
     pub(super) rows: usize,
-    /// (first row, rows, [row pointers, indices, values, row sums or none]).
-    blocks: Vec<(usize, usize, [Option<wgpu::Buffer>; 4])>,
+    /// The row blocks, in row order.
+    blocks: Vec<Block>,
+}
+
+/// Rows `first..first + rows` of a matrix on the device: row pointers from 0, indices and
+/// values, and the rows' sums where the product runs in difference form.
+pub(super) struct Block {
+    first: usize,
+    rows: usize,
+    indptr: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    values: wgpu::Buffer,
+    row_sums: Option<wgpu::Buffer>,
 }
 
 /// The vectors and matrices of one level.
@@ -64,16 +75,14 @@ pub(super) fn upload_matrix(
             true => None,
             false => Some(k.storage(ctx, label, &a.row_sums[first..last])?),
         };
-        blocks.push((
+        blocks.push(Block {
             first,
-            last - first,
-            [
-                Some(k.storage(ctx, label, &indptr)?),
-                Some(k.storage(ctx, label, &a.indices[start..end])?),
-                Some(k.storage(ctx, label, &a.values[start..end])?),
-                row_sums,
-            ],
-        ));
+            rows: last - first,
+            indptr: k.storage(ctx, label, &indptr)?,
+            indices: k.storage(ctx, label, &a.indices[start..end])?,
+            values: k.storage(ctx, label, &a.values[start..end])?,
+            row_sums,
+        });
         first = last;
     }
     Ok(DeviceMatrix {
@@ -122,31 +131,28 @@ impl Recorder<'_> {
         c_ax: f32,
         ops: &mut Vec<Op>,
     ) -> Result<()> {
-        for (first, rows, [indptr, indices, values, sums]) in &a.blocks {
-            let (Some(indptr), Some(indices), Some(values)) = (indptr, indices, values) else {
-                unreachable!("upload_matrix fills the first three");
-            };
+        for b in &a.blocks {
             ops.push(k.op(
                 self.ctx,
                 "potflow.spmv",
                 SpmvParams {
-                    rows: *rows as u32,
-                    first_row: *first as u32,
+                    rows: b.rows as u32,
+                    first_row: b.first as u32,
                     c_ax,
                     c_z: if z.is_some() { 1.0 } else { 0.0 },
-                    difference: u32::from(sums.is_some()),
+                    difference: u32::from(b.row_sums.is_some()),
                     pad: [0; 3],
                 },
                 &[
-                    indptr,
-                    indices,
-                    values,
+                    &b.indptr,
+                    &b.indices,
+                    &b.values,
                     x,
                     z.unwrap_or(x),
                     y,
-                    sums.as_ref().unwrap_or(indptr),
+                    b.row_sums.as_ref().unwrap_or(&b.indptr),
                 ],
-                groups(*rows),
+                groups(b.rows),
             )?);
         }
         Ok(())
