@@ -7,6 +7,7 @@ mod devices;
 mod generate;
 mod info;
 mod options;
+mod plot;
 mod solve;
 mod summary;
 

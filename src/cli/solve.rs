@@ -16,6 +16,7 @@ use potflow::settings::Backend;
 use potflow::solve;
 
 use super::options::{create_dir, gpu_for, load_mesh, GpuArgs, ProblemArgs, SolveProgress};
+use super::plot::PlotArgs;
 
 #[derive(Debug, Args, Default)]
 pub struct SolveArgs {
@@ -39,17 +40,8 @@ pub struct SolveArgs {
     /// Write the results for ParaView (VTK XML, quadratic quads) here.
     #[arg(long, value_name = "FILE.vtu")]
     pub vtu: Option<PathBuf>,
-    /// Write velocity.png, potential.png and pressure.png into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub png: Option<PathBuf>,
-    /// Width of the PNG plots in pixels.
-    #[arg(
-        long,
-        default_value_t = 1600,
-        value_name = "PIXELS",
-        allow_negative_numbers = true
-    )]
-    pub png_width: i64,
+    #[command(flatten)]
+    pub plot: PlotArgs,
     /// Write everything into DIR: report.json, results.h5, results.vtu and the plots. With no
     /// output option at all, potflow writes everything into ./potflow-out.
     #[arg(long, value_name = "DIR")]
@@ -87,12 +79,6 @@ struct OutputPlan {
 
 impl SolveArgs {
     fn output_plan(&self) -> Result<OutputPlan> {
-        if self.png_width < 400 || self.png_width > 20_000 {
-            bail!(
-                "--png-width must be between 400 and 20000 pixels, got {}",
-                self.png_width
-            );
-        }
         let mut plan = OutputPlan::default();
         let mut add = |option, path: &PathBuf, writer: Box<dyn Writer>| {
             plan.targets.push(Target {
@@ -110,11 +96,11 @@ impl SolveArgs {
         if let Some(p) = &self.vtu {
             add("--vtu", p, Box::new(VtuFile));
         }
-        if let Some(p) = &self.png {
+        if let Some(p) = &self.plot.png {
             add("--png", p, Box::new(PngPlots));
         }
         let nothing_asked = plan.targets.is_empty();
-        plan.dirs = self.png.iter().map(|d| ("--png", d.clone())).collect();
+        plan.dirs = self.plot.png.iter().map(|d| ("--png", d.clone())).collect();
         let dir = match &self.out {
             Some(d) => Some(d.clone()),
             None if nothing_asked => Some(PathBuf::from("potflow-out")),
@@ -265,6 +251,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let started = Instant::now();
     let mut opts = args.problem.options()?;
     let outputs = args.output_plan()?;
+    let plot = args.plot.style()?;
     outputs.check(args.mesh.as_deref())?;
     opts.nodal_velocity = outputs.needs_nodal_velocity();
     if !args.surfaces.is_empty() && outputs.dir.is_none() {
@@ -344,7 +331,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
         outcome,
         opts: &opts,
         case: &case,
-        png_width: args.png_width as usize,
+        plot: &plot,
         surfaces: &surfaces,
         report,
     };

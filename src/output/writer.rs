@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::png::{write_png, Field};
+use super::png::{write_png, Field, PlotStyle};
 use super::report::Report;
 use super::{hdf5, vtu, write_atomically, Staged};
 use crate::error::{Error, Result};
@@ -21,8 +21,8 @@ pub struct Run<'a> {
     pub opts: &'a SolveOptions,
     /// The case's name in plot titles.
     pub case: &'a str,
-    /// Width of the plots in pixels.
-    pub png_width: usize,
+    /// How the plots are drawn.
+    pub plot: &'a PlotStyle,
     /// The `--surface` groups' quantities.
     pub surfaces: &'a [Surface],
     /// The report, once the other outputs are written (it records the time they took).
@@ -123,7 +123,7 @@ impl Writer for PngPlots {
     fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
         for field in Field::ALL {
             let path = staged.stage(&target.join(field.file_name()));
-            write_png(&path, field, run.case, run.mesh, run.outcome, run.png_width)?;
+            write_png(&path, field, run.case, run.mesh, run.outcome, run.plot)?;
         }
         Ok(())
     }

@@ -7,7 +7,9 @@
 //! two triangles, filled at pixel centres (the potential interpolated linearly inside each
 //! triangle, element fields constant). Equipotentials are the level crossings of the same
 //! triangles. Title, axes and the labelled colorbar are drawn with plotters and an embedded
-//! DejaVu Sans font (no system fonts needed). Colormap: viridis.
+//! DejaVu Sans font (no system fonts needed). Colormap: viridis, over the range [`scale`]
+//! chooses (robust quantiles by default, clipped ends marked with triangles). A view window
+//! (`--view x0,x1,y0,y1`) frames part of the domain; the field is clipped to the frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -17,8 +19,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 mod raster;
+mod scale;
+
+pub use scale::{colour_range, weighted_quantiles, ColourRange, RangeChoice};
 
 use super::colormap::viridis;
+use crate::element::NODES;
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::outcome::Outcome;
@@ -35,6 +41,20 @@ pub enum Field {
 impl Field {
     /// All fields, in file order.
     pub const ALL: [Field; 3] = [Field::Velocity, Field::Potential, Field::Pressure];
+
+    /// The field's place in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name used on the command line (`--range velocity=0,3`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Velocity => "velocity",
+            Field::Potential => "potential",
+            Field::Pressure => "pressure",
+        }
+    }
 
     /// The file name in the output directory.
     pub fn file_name(self) -> &'static str {
@@ -68,6 +88,27 @@ impl Field {
     }
 }
 
+/// How the plots are drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotStyle {
+    /// Image width in pixels.
+    pub width: usize,
+    /// The colour range of each field, in [`Field::ALL`] order.
+    pub ranges: [RangeChoice; 3],
+    /// The window drawn, `[x0, x1, y0, y1]`; the mesh's bounding box when `None`.
+    pub view: Option<[f64; 4]>,
+}
+
+impl Default for PlotStyle {
+    fn default() -> Self {
+        PlotStyle {
+            width: 1600,
+            ranges: [RangeChoice::Robust; 3],
+            view: None,
+        }
+    }
+}
+
 /// Where things go on the image.
 struct Layout {
     width: usize,
@@ -86,8 +127,8 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(mesh: &Mesh, width: usize) -> Self {
-        let bbox = mesh_bbox(mesh);
+    fn new(mesh: &Mesh, width: usize, view: Option<[f64; 4]>) -> Self {
+        let bbox = view.unwrap_or_else(|| mesh_bbox(mesh));
         let (dx, dy) = (
             (bbox[1] - bbox[0]).max(1e-300),
             (bbox[3] - bbox[2]).max(1e-300),
@@ -119,6 +160,16 @@ impl Layout {
             bbox,
             s,
         }
+    }
+
+    /// The plot area in whole pixels: x0, x1, y0, y1 (exclusive ends).
+    fn clip(&self) -> [usize; 4] {
+        [
+            self.left.floor() as usize,
+            (self.left + self.plot_w).ceil() as usize,
+            self.top.floor() as usize,
+            (self.top + self.plot_h).ceil() as usize,
+        ]
     }
 
     fn pixel(&self, x: f64, y: f64) -> [f64; 2] {
@@ -195,19 +246,50 @@ fn values(field: Field, outcome: &Outcome) -> (&[f64], bool) {
     }
 }
 
-/// Range of the values the plot shows (elements' values, or used nodes' values).
-fn range(field: Field, mesh: &Mesh, outcome: &Outcome) -> (f64, f64) {
+/// The colour range of the plot: over the elements inside the view, each value weighted with
+/// the area it stands for (an element's area, or an eighth of it per node).
+fn range(
+    field: Field,
+    mesh: &Mesh,
+    outcome: &Outcome,
+    choice: RangeChoice,
+    view: Option<[f64; 4]>,
+) -> ColourRange {
     let (v, nodal) = values(field, outcome);
-    let fold = |it: &mut dyn Iterator<Item = f64>| {
-        it.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        })
-    };
-    if nodal {
-        fold(&mut mesh.quad8.iter().flatten().map(|&k| v[k as usize]))
-    } else {
-        fold(&mut v.iter().copied())
+    let per = if nodal { NODES } else { 1 };
+    let (mut vals, mut weights) = (Vec::new(), Vec::new());
+    for e in 0..mesh.elements() {
+        let xy = mesh.element_xy(e);
+        if view.is_some_and(|w| !overlaps(&xy, w)) {
+            continue;
+        }
+        let area = corner_area(&xy);
+        if nodal {
+            vals.extend(mesh.quad8[e].iter().map(|&k| v[k as usize]));
+        } else {
+            vals.push(v[e]);
+        }
+        weights.extend(std::iter::repeat_n(area / per as f64, per));
     }
+    colour_range(&vals, &weights, choice)
+}
+
+/// The area of the quadrilateral through an element's corner nodes (a weight, not a
+/// quadrature).
+fn corner_area(xy: &[[f64; 2]; NODES]) -> f64 {
+    let s: f64 = (0..4)
+        .map(|i| {
+            let (a, b) = (xy[i], xy[(i + 1) % 4]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    0.5 * s.abs()
+}
+
+/// Whether the element's nodes' bounding box meets the window `[x0, x1, y0, y1]`.
+pub(super) fn overlaps(xy: &[[f64; 2]; NODES], w: [f64; 4]) -> bool {
+    let b = crate::mesh::bounding_box(xy.iter().copied());
+    b[0] <= w[1] && b[1] >= w[0] && b[2] <= w[3] && b[3] >= w[2]
 }
 
 fn register_font() {
@@ -235,17 +317,43 @@ pub fn write_png(
     case: &str,
     mesh: &Mesh,
     outcome: &Outcome,
-    width: usize,
+    style: &PlotStyle,
 ) -> Result<()> {
     register_font();
-    let layout = Layout::new(mesh, width.max(400));
-    let (lo, hi) = range(field, mesh, outcome);
+    let layout = Layout::new(mesh, style.width.max(400), style.view);
+    let scale = range(
+        field,
+        mesh,
+        outcome,
+        style.ranges[field.index()],
+        style.view,
+    );
+    let (lo, hi) = (scale.lo, scale.hi);
     let mut canvas = Canvas::new(layout.width, layout.height);
+    canvas.clip = layout.clip();
     draw_field(&mut canvas, &layout, field, mesh, outcome, lo, hi);
 
-    // Colorbar gradient, into the raster as well.
+    // Colorbar gradient, into the raster as well; a clipped end gets a triangle in the
+    // colour of that end, and the bar gives it room.
     let bar_x = (layout.left + layout.plot_w + 40.0 * layout.s) as usize;
-    let (bar_top, bar_h) = (layout.top, layout.plot_h.max(1.0));
+    let bar_w = 28.0 * layout.s;
+    let tip = 22.0 * layout.s;
+    let bar_top = layout.top + if scale.above { tip } else { 0.0 };
+    let bar_h =
+        (layout.plot_h - if scale.below { tip } else { 0.0 } - (bar_top - layout.top)).max(1.0);
+    canvas.clip = [0, canvas.w, 0, canvas.h];
+    let (left, right) = (bar_x as f64, bar_x as f64 + bar_w);
+    let mid = 0.5 * (left + right);
+    if scale.above {
+        let (base, apex) = (bar_top, bar_top - tip);
+        let c = viridis(1.0);
+        canvas.triangle([[left, base], [right, base], [mid, apex]], [0.0; 3], &|_| c);
+    }
+    if scale.below {
+        let (base, apex) = (bar_top + bar_h, bar_top + bar_h + tip);
+        let c = viridis(0.0);
+        canvas.triangle([[left, base], [right, base], [mid, apex]], [0.0; 3], &|_| c);
+    }
     for py in bar_top as usize..(bar_top + bar_h) as usize {
         let t = 1.0 - (py as f64 + 0.5 - bar_top) / bar_h;
         let c = viridis(t);
@@ -371,7 +479,7 @@ pub fn write_png(
         root.draw(&text(
             &field.colorbar_label(off),
             bx + 14.0 * k,
-            bar_top - 16.0 * k,
+            layout.top - 16.0 * k,
             16.0 * k,
             centre(HPos::Center, VPos::Center),
         ))?;

@@ -1,9 +1,14 @@
 //! The field rasterised element by element into an RGB canvas: each Quad-8 cut into k × k
 //! sub-quads placed through the shape functions, two triangles each, filled at pixel centres;
 //! equipotentials as the triangles' level crossings.
+//!
+//! No gaps between elements: a curved edge is drawn by both of its elements as the same
+//! polyline. Its number of pieces depends on the edge alone (its length on screen), its
+//! vertices are computed in one orientation (from the lower node number), and an element cut
+//! finer than one of its edges places the grid points of that edge on the edge's polyline.
 
-use super::{ticks, values, Field, Layout};
-use crate::element::{shape, NODES};
+use super::{overlaps, ticks, values, Field, Layout};
+use crate::element::{shape, EDGES, NODES};
 use crate::mesh::Mesh;
 use crate::outcome::Outcome;
 use crate::output::colormap::viridis;
@@ -13,6 +18,8 @@ pub(super) struct Canvas {
     pub(super) w: usize,
     pub(super) h: usize,
     pub(super) rgb: Vec<u8>,
+    /// Where triangles and lines may draw: x0, x1, y0, y1 in pixels (exclusive ends).
+    pub(super) clip: [usize; 4],
 }
 
 impl Canvas {
@@ -21,6 +28,7 @@ impl Canvas {
             w,
             h,
             rgb: vec![255; w * h * 3],
+            clip: [0, w, 0, h],
         }
     }
 
@@ -30,7 +38,8 @@ impl Canvas {
     }
 
     pub(super) fn blend(&mut self, x: i64, y: i64, c: [u8; 3], alpha: f64) {
-        if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
+        let [x0, x1, y0, y1] = self.clip.map(|c| c as i64);
+        if x < x0 || y < y0 || x >= x1 || y >= y1 {
             return;
         }
         let k = 3 * (y as usize * self.w + x as usize);
@@ -58,25 +67,27 @@ impl Canvas {
             .map(|q| q[0])
             .fold(f64::INFINITY, f64::min)
             .floor()
-            .max(0.0) as usize;
+            .max(self.clip[0] as f64) as usize;
         let x1 = (p
             .iter()
             .map(|q| q[0])
             .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as usize)
-            .min(self.w);
+            .ceil()
+            .max(0.0) as usize)
+            .min(self.clip[1]);
         let y0 = p
             .iter()
             .map(|q| q[1])
             .fold(f64::INFINITY, f64::min)
             .floor()
-            .max(0.0) as usize;
+            .max(self.clip[2] as f64) as usize;
         let y1 = (p
             .iter()
             .map(|q| q[1])
             .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as usize)
-            .min(self.h);
+            .ceil()
+            .max(0.0) as usize)
+            .min(self.clip[3]);
         let edge = |a: [f64; 2], b: [f64; 2], x: f64, y: f64| {
             (b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])
         };
@@ -130,11 +141,11 @@ pub(super) fn draw_field(
     };
     let levels: Vec<f64> = match contoured {
         Some(c) => {
-            let (clo, chi) = mesh
-                .quad8
-                .iter()
-                .flatten()
-                .map(|&k| c[k as usize])
+            // Levels over what the window shows, so that a view near a body gets its own.
+            let (clo, chi) = (0..mesh.elements())
+                .filter(|&e| overlaps(&mesh.element_xy(e), layout.bbox))
+                .flat_map(|e| mesh.quad8[e])
+                .map(|k| c[k as usize])
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
                     (a.min(x), b.max(x))
                 });
@@ -149,11 +160,12 @@ pub(super) fn draw_field(
     let mut contours: Vec<([f64; 2], [f64; 2])> = Vec::new();
     for (e, el) in mesh.quad8.iter().enumerate() {
         let xy: [[f64; 2]; NODES] = el.map(|k| [mesh.x[k as usize], mesh.y[k as usize]]);
-        let px: Vec<[f64; 2]> = xy.iter().map(|p| layout.pixel(p[0], p[1])).collect();
-        let extent = px.iter().fold(0.0f64, |m, p| {
-            m.max((p[0] - px[0][0]).abs()).max((p[1] - px[0][1]).abs())
-        });
-        let k = ((extent / 6.0).ceil() as usize).clamp(1, 16);
+        let px: [[f64; 2]; NODES] = xy.map(|p| layout.pixel(p[0], p[1]));
+        if !meets(&px, canvas.clip) {
+            continue;
+        }
+        let edges: [EdgeLine; 4] = std::array::from_fn(|s| EdgeLine::new(el, &px, s));
+        let k = edges.iter().map(|e| e.pieces).max().unwrap_or(1);
         // Grid of (k+1)² points: position and value.
         let mut grid = Vec::with_capacity((k + 1) * (k + 1));
         for j in 0..=k {
@@ -163,8 +175,6 @@ pub(super) fn draw_field(
                     -1.0 + 2.0 * j as f64 / k as f64,
                 );
                 let n = shape(xi, eta);
-                let x: f64 = (0..NODES).map(|a| n[a] * xy[a][0]).sum();
-                let y: f64 = (0..NODES).map(|a| n[a] * xy[a][1]).sum();
                 let v = match (field, nodal_velocity) {
                     // The magnitude of the interpolated vector, not an interpolated magnitude.
                     (Field::Velocity, Some(vel)) => {
@@ -179,7 +189,15 @@ pub(super) fn draw_field(
                 };
                 let c =
                     contoured.map_or(0.0, |c| (0..NODES).map(|a| n[a] * c[el[a] as usize]).sum());
-                grid.push((layout.pixel(x, y), v, c));
+                // On the element's boundary, the edge's own polyline; inside, the mapping.
+                let at = match (i, j) {
+                    (_, 0) => edges[0].at(xi),
+                    (i, _) if i == k => edges[1].at(eta),
+                    (_, j) if j == k => edges[2].at(-xi),
+                    (0, _) => edges[3].at(-eta),
+                    _ => std::array::from_fn(|d| (0..NODES).map(|a| n[a] * px[a][d]).sum()),
+                };
+                grid.push((at, v, c));
             }
         }
         let at = |i: usize, j: usize| grid[j * (k + 1) + i];
@@ -200,6 +218,73 @@ pub(super) fn draw_field(
     for (a, b) in contours {
         canvas.line(a, b, [20, 20, 20], 0.7);
     }
+}
+
+/// Pixels of screen length per straight piece of a drawn edge.
+const PIXELS_PER_PIECE: f64 = 6.0;
+/// The most pieces an edge is cut into.
+const MAX_PIECES: usize = 16;
+
+/// One edge of an element as drawn: the polyline through its quadratic curve, with its
+/// vertices computed from the lower-numbered end so that both elements sharing the edge get
+/// the same points.
+struct EdgeLine {
+    /// The edge's three nodes on screen, from the lower node number.
+    p: [[f64; 2]; 3],
+    /// Whether the element runs along the edge the other way.
+    reversed: bool,
+    pieces: usize,
+}
+
+impl EdgeLine {
+    fn new(el: &[u32; NODES], px: &[[f64; 2]; NODES], side: usize) -> Self {
+        let [a, m, b] = EDGES[side];
+        let reversed = el[b] < el[a];
+        let p = if reversed {
+            [px[b], px[m], px[a]]
+        } else {
+            [px[a], px[m], px[b]]
+        };
+        let length = dist(p[0], p[1]) + dist(p[1], p[2]);
+        let pieces = ((length / PIXELS_PER_PIECE).ceil() as usize).clamp(1, MAX_PIECES);
+        EdgeLine {
+            p,
+            reversed,
+            pieces,
+        }
+    }
+
+    /// The point of the quadratic curve at parameter s ∈ [−1, 1] (from the lower node).
+    fn curve(&self, s: f64) -> [f64; 2] {
+        let n = [0.5 * s * (s - 1.0), 1.0 - s * s, 0.5 * s * (s + 1.0)];
+        std::array::from_fn(|d| n[0] * self.p[0][d] + n[1] * self.p[1][d] + n[2] * self.p[2][d])
+    }
+
+    /// The point of the polyline at the element's parameter s ∈ [−1, 1].
+    fn at(&self, s: f64) -> [f64; 2] {
+        let s = if self.reversed { -s } else { s };
+        let u = 0.5 * (s + 1.0) * self.pieces as f64;
+        let m = (u.floor() as usize).min(self.pieces - 1);
+        let f = u - m as f64;
+        let vertex = |m: usize| self.curve(-1.0 + 2.0 * m as f64 / self.pieces as f64);
+        let (a, b) = (vertex(m), vertex(m + 1));
+        std::array::from_fn(|d| a[d] + f * (b[d] - a[d]))
+    }
+}
+
+fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+/// Whether the box round the element's nodes on screen meets the clip rectangle (with a margin
+/// for curved edges bulging past their nodes).
+fn meets(px: &[[f64; 2]; NODES], clip: [usize; 4]) -> bool {
+    let b = crate::mesh::bounding_box(px.iter().copied());
+    let margin = 0.5 * ((b[1] - b[0]) + (b[3] - b[2]));
+    b[0] - margin <= clip[1] as f64
+        && b[1] + margin >= clip[0] as f64
+        && b[2] - margin <= clip[3] as f64
+        && b[3] + margin >= clip[2] as f64
 }
 
 /// Where the linear function on a triangle crosses `level`, as a segment.
