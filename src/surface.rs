@@ -16,6 +16,12 @@
 //! The tangential derivative of uₕ converges like ∇uₕ (h²), so the surface velocity does not
 //! suffer from the one-value-per-element velocity's O(h). Nodes where two edges meet get the
 //! mean of the two edges' values.
+//!
+//! A sharp edge is a node where the curve turns away from the fluid by more than
+//! [`SHARP_TURN_DEG`], so that the fluid turns round an angle α > 180° (270° at a square's
+//! corner, nearly 360° at an airfoil's trailing edge). There potential flow's velocity grows
+//! like r^(π/α − 1) without bound, and without circulation (a Kutta condition) the flow goes
+//! round the edge instead of leaving it: the pressure force on such a body is not physical.
 
 use std::collections::HashMap;
 
@@ -64,8 +70,62 @@ pub struct Surface {
     /// round a body and counter-clockwise round the domain; a closed curve ends with its
     /// first row again at s = its length, so a plot of Cp against s closes.
     pub runs: String,
+    /// Where the fluid turns round a sharp edge and the velocity is singular.
+    pub sharp_edges: Vec<SharpEdge>,
     #[serde(skip)]
     pub rows: Vec<SurfaceRow>,
+}
+
+/// A node of a surface where the fluid turns round a sharp edge.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SharpEdge {
+    pub x: f64,
+    pub y: f64,
+    /// The angle the fluid turns round, degrees (above 180).
+    pub fluid_angle_deg: f64,
+}
+
+/// How far the curve must turn away from the fluid at a node, degrees, to make a sharp edge.
+/// A smooth curve meshed with quadratic edges turns by far less between edges (the tangent
+/// jumps by O(h²)); a square's corner turns by 90°.
+pub const SHARP_TURN_DEG: f64 = 30.0;
+
+/// The sharp edges along the chains of edges (each chain in order, oriented with the fluid on
+/// the left; a closed chain's last edge meets its first).
+fn sharp_edges(
+    edges: &[[u32; 3]],
+    chains: &[Vec<usize>],
+    xy: impl Fn(u32) -> [f64; 2],
+) -> Vec<SharpEdge> {
+    let tangent = |e: &[u32; 3], s: f64| {
+        let pts = e.map(&xy);
+        let (_, j, n) = geometry(&pts, s);
+        // The normal (dy, −dx)/j turned back into the tangent (dx, dy)/j.
+        debug_assert!(j > 0.0);
+        [-n[1], n[0]]
+    };
+    let mut out = Vec::new();
+    for chain in chains {
+        let closed = chain.len() > 1 && edges[chain[0]][0] == edges[chain[chain.len() - 1]][2];
+        let pairs = chain.windows(2).map(|w| (w[0], w[1]));
+        let wrap = closed.then(|| (chain[chain.len() - 1], chain[0]));
+        for (a, b) in pairs.chain(wrap) {
+            let (t_in, t_out) = (tangent(&edges[a], 1.0), tangent(&edges[b], -1.0));
+            let cross = t_in[0] * t_out[1] - t_in[1] * t_out[0];
+            let dot = t_in[0] * t_out[0] + t_in[1] * t_out[1];
+            // Positive: a left turn, towards the fluid. The fluid turns round 180° − turn.
+            let turn = cross.atan2(dot).to_degrees();
+            if turn < -SHARP_TURN_DEG {
+                let [x, y] = xy(edges[b][0]);
+                out.push(SharpEdge {
+                    x,
+                    y,
+                    fluid_angle_deg: 180.0 - turn,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The group's edges as (end, mid, end) input nodes, oriented counter-clockwise round their
@@ -295,6 +355,7 @@ pub fn surface(
         });
     let reference_length = hi - lo;
     let q = 0.5 * model.rho * u_ref * u_ref * reference_length;
+    let sharp_edges = sharp_edges(&edges, &order, xy);
     Ok(Surface {
         group: group.into(),
         length,
@@ -305,6 +366,7 @@ pub fn surface(
         u_ref,
         reference_length,
         runs: runs.unwrap_or_default(),
+        sharp_edges,
         rows,
     })
 }

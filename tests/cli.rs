@@ -907,6 +907,9 @@ fn a_stream_past_a_cylinder_writes_the_surface_and_its_forces() {
     }
     assert!(surface["cx"].as_f64().unwrap().abs() < 1e-3);
     assert!(surface["cy"].as_f64().unwrap().abs() < 1e-3);
+    // A smooth body has no sharp edge to warn about.
+    assert_eq!(surface["sharp_edges"], serde_json::json!([]));
+    assert!(!text.contains("sharp edge"), "{text}");
     assert_eq!(report["boundary"]["groups"][0]["condition"], "stream:1@0");
     // Under --bc no inlet velocity plays a part, and neither the report nor the results
     // file claims one.

@@ -186,9 +186,19 @@ const MAX_THREADS: usize = 1024;
 /// Checks that `v` lies in `[lo, hi]` and is finite; the message names the option.
 fn in_range(name: &str, v: f64, lo: f64, hi: f64, what: &str) -> Result<()> {
     if !(v.is_finite() && v >= lo && v <= hi) {
-        bail!("{name} must be {what}, got {v}");
+        bail!("{name} must be {what}, got {}", readable(v));
     }
     Ok(())
+}
+
+/// A number as a user would write it: plain between 10⁻⁴ and 10⁷, else in e-notation
+/// (1e-300, not three hundred digits).
+pub fn readable(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e7).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 impl ProblemArgs {

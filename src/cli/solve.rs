@@ -15,7 +15,9 @@ use potflow::output::Staged;
 use potflow::settings::Backend;
 use potflow::solve;
 
-use super::options::{create_dir, gpu_for, load_mesh, GpuArgs, ProblemArgs, SolveProgress};
+use super::options::{
+    create_dir, gpu_for, load_mesh, readable, GpuArgs, ProblemArgs, SolveProgress,
+};
 use super::plot::PlotArgs;
 
 #[derive(Debug, Args, Default)]
@@ -240,7 +242,9 @@ impl OutputPlan {
     fn write(&self, run: &Run, last: bool, converged: bool, staged: &mut Staged) -> Result<()> {
         for t in &self.targets {
             if t.writer.last() == last && (converged || t.writer.last()) {
-                t.writer.write(run, &t.path, staged)?;
+                t.writer
+                    .write(run, &t.path, staged)
+                    .map_err(|e| staged.in_user_terms(e))?;
             }
         }
         Ok(())
@@ -259,7 +263,10 @@ pub fn run(args: SolveArgs) -> Result<()> {
     }
     if let Some(u) = args.u_ref {
         if !(u.is_finite() && u > 0.0 && u <= 1e6) {
-            bail!("--u-ref must be a speed between 0 and 1e6 m/s, got {u}");
+            bail!(
+                "--u-ref must be a speed between 0 and 1e6 m/s, got {}",
+                readable(u)
+            );
         }
     }
     let (pool, _) = args.problem.pool()?;

@@ -89,6 +89,25 @@ pub fn print(r: &Report, o: &Outcome) {
              (U_ref {} m/s, ℓ {:.6} m); rows run {}",
             f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length, f.runs
         );
+        if let Some(sharpest) = f
+            .sharp_edges
+            .iter()
+            .max_by(|a, b| a.fluid_angle_deg.total_cmp(&b.fluid_angle_deg))
+        {
+            let count = match f.sharp_edges.len() {
+                1 => "a sharp edge".to_string(),
+                n => format!("{n} sharp edges, the sharpest"),
+            };
+            println!(
+                "  note      {}: {count} at ({:.6}, {:.6}), where the fluid turns round {:.0}°: \
+                 the velocity is singular there, and without circulation (no Kutta condition) \
+                 the flow goes round the edge, so the force near it is not physical",
+                f.group,
+                sharpest.x + 0.0,
+                sharpest.y + 0.0,
+                sharpest.fluid_angle_deg
+            );
+        }
     }
     let s = &r.solution;
     println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);

@@ -228,6 +228,13 @@ fn read_connectivity(
             format!("expected shape (E, 8) of Quad-8 node indices, found {shape:?}"),
         ));
     }
+    if shape[0] == 0 {
+        return Err(dataset_error(
+            path,
+            name,
+            "has no rows: the mesh has no elements".to_string(),
+        ));
+    }
     let width = match ds.dtype() {
         Ok(DType::I32 | DType::I16 | DType::I8 | DType::U8 | DType::U16) => IndexWidth::I32,
         Ok(DType::I64 | DType::U32 | DType::U64) => IndexWidth::I64,

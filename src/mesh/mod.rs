@@ -33,6 +33,20 @@ pub fn load(spec: &str) -> Result<Mesh> {
     let path = Path::new(spec);
     if !path.exists() {
         if let Some((geometry, nodes)) = spec.split_once(':') {
+            let known = generate::all_geometries().any(|g| g.0 == geometry);
+            if !known {
+                return Err(Error::Mesh {
+                    source_name: spec.into(),
+                    reason: format!(
+                        "no such file, and not GEOMETRY:NODES either: `{geometry}` is not a \
+                         known geometry ({})",
+                        generate::all_geometries()
+                            .map(|g| g.0)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
             let nodes: usize = nodes.parse().map_err(|_| Error::Mesh {
                 source_name: spec.into(),
                 reason: format!(
@@ -49,13 +63,7 @@ pub fn load(spec: &str) -> Result<Mesh> {
             }
             return generate::by_name(geometry, nodes).ok_or_else(|| Error::Mesh {
                 source_name: spec.into(),
-                reason: format!(
-                    "no file of that name, and `{geometry}` is not a known geometry ({})",
-                    generate::all_geometries()
-                        .map(|g| g.0)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                reason: format!("cannot generate `{geometry}` with {nodes} nodes"),
             });
         }
         if generate::all_geometries().any(|g| g.0 == spec) {
@@ -75,6 +83,12 @@ pub fn load(spec: &str) -> Result<Mesh> {
 /// HDF5 layout. The file is read once, so a pipe (`/dev/stdin`) works too.
 pub fn read(path: &Path) -> Result<Mesh> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.is_empty() {
+        return Err(Error::Mesh {
+            source_name: path.display().to_string(),
+            reason: "the file is empty".into(),
+        });
+    }
     if gmsh::is_gmsh(&bytes) {
         gmsh::read_gmsh_bytes(path, &bytes)
     } else {

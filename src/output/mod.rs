@@ -45,6 +45,28 @@ impl Staged {
         staging
     }
 
+    /// `e` with a staging path in it replaced by the user's path, so that a message names the
+    /// file the user asked for.
+    pub fn in_user_terms(&self, e: Error) -> Error {
+        let user = |p: PathBuf| {
+            self.files
+                .iter()
+                .find(|(staging, _)| *staging == p)
+                .map_or(p, |(_, path)| path.clone())
+        };
+        match e {
+            Error::Output { path, reason } => Error::Output {
+                path: user(path),
+                reason,
+            },
+            Error::Io { path, source } => Error::Io {
+                path: user(path),
+                source,
+            },
+            other => other,
+        }
+    }
+
     /// Renames every staged file to its final name.
     pub fn commit(mut self) -> Result<()> {
         let files = std::mem::take(&mut self.files);

@@ -210,8 +210,9 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         return Err(error(format!(
             "potflow needs 8-node quadrangles only (Gmsh type 16) and found {}; mesh with \
              `-order 2`, Mesh.RecombineAll=1 and Mesh.SecondOrderIncomplete=1, and where \
-             recombination leaves triangles add Mesh.SubdivisionAlgorithm=1 (every triangle \
-             split into quadrangles) or Mesh.RecombinationAlgorithm=2 (Blossom)",
+             recombination leaves triangles add Mesh.SubdivisionAlgorithm=1 (every element \
+             split into quadrangles) or Mesh.RecombinationAlgorithm=3 (Blossom full-quad); \
+             assets/gmsh/*.geo in potflow's repository are complete examples",
             found.join(", ")
         )));
     }
@@ -219,7 +220,8 @@ fn build(path: &Path, s: Sections) -> Result<Mesh> {
         return Err(error(
             "no 8-node quadrangles (Gmsh type 16) in the file: Gmsh writes the elements of \
              physical surfaces only, so give the surface a Physical Surface (and each boundary \
-             curve a Physical Curve), or save with Mesh.SaveAll=1"
+             curve a Physical Curve), or save with Mesh.SaveAll=1; assets/gmsh/*.geo in \
+             potflow's repository are complete examples"
                 .into(),
         ));
     }
