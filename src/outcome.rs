@@ -13,7 +13,7 @@ use crate::solver::{CgOutcome, SolverInfo};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Progress {
     /// A stage begins: "load", "assemble", "bc", "setup" (the preconditioner), "iterate"
-    /// (CG), "post".
+    /// (CG), "post", and within post "recovery" and "stream function" where they run.
     Stage(&'static str),
     /// A CG iteration ended: its number and the relative residual.
     Iteration(usize, f64),
@@ -40,6 +40,13 @@ pub struct Timings {
     pub bc: f64,
     pub solve: f64,
     pub post: f64,
+    /// The parts of `post`: the element velocity, |v| and pressure; the recovered nodal
+    /// velocity; the stream function ψ (each 0 where it did not run).
+    pub velocity: f64,
+    pub recovery: f64,
+    pub stream_function: f64,
+    /// The `--surface` quantities, computed after `post` by whoever asked for them.
+    pub surfaces: f64,
     pub total: f64,
     pub write: f64,
     pub wall: f64,

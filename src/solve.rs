@@ -5,7 +5,8 @@
 //! assemble  CSR pattern, element stiffness kernel chunk by chunk, slots added    assembly
 //! bc        inflow on the velocity edges, exact Dirichlet elimination            bc
 //! solve     preconditioner set-up, then CG (on the host, or on the GPU)             solver, gpu
-//! post      velocity kernel, |v|, pressure, boundary fluxes; recovery if asked    post, recovery
+//! post      velocity kernel, |v|, pressure, boundary fluxes; the nodal velocity   post, recovery
+//!           and ψ where an output needs them (ψ from the solve's matrix)
 //! ```
 
 use std::ops::ControlFlow;
@@ -21,6 +22,7 @@ use crate::mesh::pieces::check_pieces_anchored;
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::outcome::{Outcome, Progress, StageBackends, Timings};
 use crate::post::velocity_cpu;
+use crate::recovery::NodalFields;
 use crate::settings::{Kernels, Ran};
 use crate::solver::{CgOptions, CgOutcome, SolverKind};
 
@@ -36,9 +38,13 @@ pub struct SolveOptions {
     /// CG stopping rule.
     pub cg: CgOptions,
     /// Also recover a continuous nodal velocity (L2 projection, [`crate::recovery`]); the
-    /// VTU's point data and the plots use it. On the CPU in f64 whatever the backend; timed
-    /// in `post`.
+    /// VTU's point data, the plots and the surfaces use it. On the CPU in f64 whatever the
+    /// backend; timed in `post` (`recovery`).
     pub nodal_velocity: bool,
+    /// Also compute the stream function ψ (the VTU and the velocity plot's streamlines),
+    /// from the solve's matrix; implies the nodal velocity. Timed in `post`
+    /// (`stream_function`).
+    pub stream_function: bool,
 }
 
 /// Solves Laplace's equation with `u = values` on `nodes` and no flux elsewhere (a general
@@ -228,7 +234,7 @@ pub fn run_cancellable(
         return Err(Error::Cancelled);
     }
     built.info.iterate_seconds = seconds(iterate);
-    let solver = built.info;
+    let solver = std::mem::take(&mut built.info);
     drop(rhs);
     t.solve = seconds(stage);
 
@@ -250,11 +256,39 @@ pub fn run_cancellable(
             "{source}: the solution is not finite (overflow): check the magnitudes of the options"
         )));
     }
-    let nodal = if opts.nodal_velocity {
-        Some(crate::recovery::nodal_fields(&prepared, &u, opts.pressure)?)
+    t.velocity = seconds(stage);
+    let nodal = if opts.nodal_velocity || opts.stream_function {
+        let part = Instant::now();
+        progress(Progress::Stage("recovery"))?;
+        let velocity = crate::recovery::nodal_velocity(&prepared, &u)?;
+        t.recovery = seconds(part);
+        let psi = if opts.stream_function {
+            let part = Instant::now();
+            progress(Progress::Stage("stream function"))?;
+            // K without u's conditions, from the solve's own matrix: no second assembly.
+            let psi = match built.matrix_copy() {
+                Some(k) => crate::recovery::stream_function_of(
+                    &prepared,
+                    &u,
+                    imposed.unimposed(&prepared, &applied, k),
+                )?,
+                None => crate::recovery::stream_function(&prepared, &u)?,
+            };
+            t.stream_function = seconds(part);
+            Some(psi)
+        } else {
+            None
+        };
+        Some(NodalFields::new(
+            &prepared,
+            &velocity,
+            psi.as_deref(),
+            opts.pressure,
+        ))
     } else {
         None
     };
+    drop(built);
     let u_input = prepared.to_input_order(&u);
     t.post = seconds(stage);
     t.total = read_seconds + seconds(start);

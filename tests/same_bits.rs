@@ -75,7 +75,10 @@ fn digests(out: &Outcome) -> Vec<(String, u64)> {
                 "nodal_pressure",
                 Digest::new().all(n.pressure.iter().copied()),
             ),
-            ("psi", Digest::new().all(n.stream_function.iter().copied())),
+            (
+                "psi",
+                Digest::new().all(n.stream_function.iter().flatten().copied()),
+            ),
         ]);
     }
     lines
@@ -88,6 +91,7 @@ fn digests(out: &Outcome) -> Vec<(String, u64)> {
 fn options(bc: &[&str]) -> SolveOptions {
     SolveOptions {
         nodal_velocity: true,
+        stream_function: true,
         bc: BoundaryOptions {
             conditions: bc
                 .iter()

@@ -134,6 +134,29 @@ pub fn apply_dirichlet(
 }
 
 impl DirichletRows {
+    /// Puts the eliminated rows and columns of `a` back as they were before
+    /// [`apply_dirichlet`]: each row from what was saved, each column from the row by
+    /// symmetry.
+    pub fn restore(&self, a: &mut Matrix) {
+        let mut updates = Vec::new();
+        for (i, row) in &self.rows {
+            for &(j, v) in row {
+                if let Some(pos) = position(a, *i as usize, j) {
+                    updates.push((pos, v));
+                }
+                if j != *i {
+                    if let Some(pos) = position(a, j as usize, *i) {
+                        updates.push((pos, v));
+                    }
+                }
+            }
+        }
+        let values = a.data_mut();
+        for (pos, v) in updates {
+            values[pos] = v;
+        }
+    }
+
     /// The flux entering the domain through each Dirichlet node: `(K u − f)ᵢ` with the
     /// original row of K and `f` the natural load on that row (what elimination removed),
     /// given node by node in the order the nodes were eliminated.

@@ -260,6 +260,28 @@ pub struct GroupFlux {
 }
 
 impl Imposed {
+    /// The stiffness matrix K as assembled, from the matrix the conditions were imposed on
+    /// (`a`, same pattern): the eliminated rows and columns put back, the Robin terms of the
+    /// velocity conditions taken out. The stream function's Neumann problem has this matrix.
+    pub fn unimposed(
+        &self,
+        mesh: &PreparedMesh,
+        applied: &[AppliedCondition],
+        mut a: Matrix,
+    ) -> Matrix {
+        self.dirichlet.restore(&mut a);
+        if self.robin_p != 0.0 {
+            let mut unused = vec![0.0; a.rows()];
+            for c in applied {
+                if let Condition::Velocity(v) = c.condition {
+                    // The Robin matrix is linear in p: adding it with −p takes it out.
+                    apply_robin(mesh, &mut a, &mut unused, &c.part.edges, -self.robin_p, v);
+                }
+            }
+        }
+        a
+    }
+
     /// The flux through every condition's part of the boundary, and the totals.
     pub fn report(
         &self,

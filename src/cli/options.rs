@@ -262,6 +262,7 @@ impl ProblemArgs {
                 max_iter: self.max_iter as usize,
             },
             nodal_velocity: false,
+            stream_function: false,
         })
     }
 

@@ -57,8 +57,9 @@ impl PlotArgs {
 }
 
 /// Finite numbers separated by commas, `count` of them, for the option `option`.
-fn numbers(option: &str, text: &str, count: usize, form: &str) -> Result<Vec<f64>> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+/// (`text` is the option's whole value, for the message; `numbers` the part that holds them.)
+fn numbers(option: &str, text: &str, numbers: &str, count: usize, form: &str) -> Result<Vec<f64>> {
+    let parts: Vec<&str> = numbers.split(',').map(str::trim).collect();
     if parts.len() != count {
         bail!("{option} {text}: expected {form}");
     }
@@ -86,7 +87,7 @@ pub fn parse_range(spec: &str) -> Result<(Vec<Field>, RangeChoice)> {
         "robust" => RangeChoice::Robust,
         "full" => RangeChoice::Full,
         _ if value.contains(',') => {
-            let v = numbers("--range", spec, 2, "robust, full or MIN,MAX")?;
+            let v = numbers("--range", spec, value, 2, "robust, full or MIN,MAX")?;
             if v[0] >= v[1] {
                 bail!("--range {spec}: MIN must be below MAX");
             }
@@ -103,7 +104,7 @@ pub fn parse_range(spec: &str) -> Result<(Vec<Field>, RangeChoice)> {
 
 /// `--view x0,x1,y0,y1`.
 pub fn parse_view(text: &str) -> Result<[f64; 4]> {
-    let v = numbers("--view", text, 4, "x0,x1,y0,y1 in metres")?;
+    let v = numbers("--view", text, text, 4, "x0,x1,y0,y1 in metres")?;
     if v[0] >= v[1] || v[2] >= v[3] {
         bail!("--view {text}: expected x0 < x1 and y0 < y1");
     }

@@ -151,6 +151,12 @@ impl OutputPlan {
         self.targets.iter().any(|t| t.writer.needs_nodal_velocity())
     }
 
+    fn needs_stream_function(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.writer.needs_stream_function())
+    }
+
     /// Checks the plan before any work: distinct files, none of them the input mesh, none
     /// an existing directory, and every directory they go into usable.
     fn check(&self, input: Option<&str>) -> Result<()> {
@@ -258,6 +264,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let plot = args.plot.style()?;
     outputs.check(args.mesh.as_deref())?;
     opts.nodal_velocity = outputs.needs_nodal_velocity();
+    opts.stream_function = outputs.needs_stream_function();
     if !args.surfaces.is_empty() && outputs.dir.is_none() {
         bail!("--surface writes surface_GROUP.csv into the output directory: give --out DIR");
     }
@@ -313,9 +320,8 @@ pub fn run(args: SolveArgs) -> Result<()> {
     // writes its report alone (it says so), and a run that fails writes nothing. The report
     // goes last, so that it holds the time the others took.
     let mut staged = Staged::default();
-    bar.stage("write");
-    let write_start = Instant::now();
     let converged = outcome.cg.converged;
+    let surfaces_start = Instant::now();
     let surfaces = if converged {
         args.surfaces
             .iter()
@@ -324,6 +330,9 @@ pub fn run(args: SolveArgs) -> Result<()> {
     } else {
         Vec::new()
     };
+    outcome.timings.surfaces = surfaces_start.elapsed().as_secs_f64();
+    bar.stage("write");
+    let write_start = Instant::now();
     let case = args
         .mesh
         .as_deref()

@@ -151,6 +151,24 @@ pub fn print(r: &Report, o: &Outcome) {
                 r.solver.setup_seconds, r.solver.iterate_seconds
             );
         }
+        if name == "post" {
+            println!("    velocity{:>8.3}   element values", t.velocity);
+            if t.recovery > 0.0 {
+                println!(
+                    "    recovery{:>8.3}   nodal velocity, for the outputs",
+                    t.recovery
+                );
+            }
+            if t.stream_function > 0.0 {
+                println!(
+                    "    ψ       {:>8.3}   stream function, for the VTU and the streamlines",
+                    t.stream_function
+                );
+            }
+        }
+        if name == "total" && !r.surfaces.is_empty() {
+            println!("  surfaces  {:>8.3}   --surface groups", t.surfaces);
+        }
     }
     if r.gpu.is_some() {
         println!(

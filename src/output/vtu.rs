@@ -32,9 +32,11 @@ fn point_data(outcome: &Outcome) -> Vec<Attribute> {
         point.push(Attribute::DataArray(
             DataArray::vectors("velocity").with_data(velocity),
         ));
-        point.push(Attribute::DataArray(
-            DataArray::scalars("psi", 1).with_data(nodal.stream_function.clone()),
-        ));
+        if let Some(psi) = &nodal.stream_function {
+            point.push(Attribute::DataArray(
+                DataArray::scalars("psi", 1).with_data(psi.clone()),
+            ));
+        }
     }
     point
 }

@@ -43,9 +43,13 @@ pub trait Writer {
     fn extensions(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Whether it draws on the recovered nodal velocity and ψ ([`crate::recovery`]), which
-    /// the solve computes only when an output needs them.
+    /// Whether it draws on the recovered nodal velocity ([`crate::recovery`]), which the
+    /// solve computes only when an output needs it.
     fn needs_nodal_velocity(&self) -> bool {
+        false
+    }
+    /// Whether it draws on the stream function ψ, computed only when an output needs it.
+    fn needs_stream_function(&self) -> bool {
         false
     }
 }
@@ -108,6 +112,9 @@ impl Writer for VtuFile {
     fn needs_nodal_velocity(&self) -> bool {
         true
     }
+    fn needs_stream_function(&self) -> bool {
+        true
+    }
     fn extensions(&self) -> &'static [&'static str] {
         &["vtu"]
     }
@@ -128,6 +135,9 @@ impl Writer for PngPlots {
         Ok(())
     }
     fn needs_nodal_velocity(&self) -> bool {
+        true
+    }
+    fn needs_stream_function(&self) -> bool {
         true
     }
 }

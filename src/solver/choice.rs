@@ -41,6 +41,14 @@ impl BuiltSolver {
         }
     }
 
+    /// A copy of the matrix, its values exact.
+    pub fn matrix_copy(&self) -> Option<Matrix> {
+        match &self.method {
+            Method::Jacobi(a, _) => Some(a.clone()),
+            Method::Amg(amg) => amg.fine_matrix_copy(),
+        }
+    }
+
     /// CG on A u = b from the u given.
     pub fn cg(
         &self,

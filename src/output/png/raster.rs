@@ -136,7 +136,7 @@ pub(super) fn draw_field(
     // Contours: equipotentials on the potential, streamlines (ψ = const) on the velocity.
     let contoured: Option<&[f64]> = match (field, &outcome.nodal) {
         (Field::Potential, _) => Some(&outcome.u),
-        (Field::Velocity, Some(n)) => Some(&n.stream_function),
+        (Field::Velocity, Some(n)) => n.stream_function.as_deref(),
         _ => None,
     };
     let levels: Vec<f64> = match contoured {

@@ -244,6 +244,11 @@ impl<'a> Amg<'a> {
         self.operators[0].exact()
     }
 
+    /// A copy of the finest matrix with its values exact, where the hierarchy keeps them.
+    pub fn fine_matrix_copy(&self) -> Option<Matrix> {
+        self.operators[0].to_exact_matrix()
+    }
+
     /// Whether the finest operator's values are split exactly into the V-cycle's f32 and a
     /// remainder (`split.rs`): true for [`Amg::owning`] unless some value is outside f32's
     /// normal range.

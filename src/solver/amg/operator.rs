@@ -95,6 +95,26 @@ impl<'a> Operator<'a> {
         }
     }
 
+    /// A copy of the matrix with its values exact, where this operator keeps them.
+    pub fn to_exact_matrix(&self) -> Option<Matrix> {
+        let values: Vec<f64> = match &self.values {
+            Values::F64(v) => v.to_vec(),
+            Values::Fine(FineValues::Whole { values, .. }) => values.clone(),
+            Values::Fine(FineValues::Split { hi, remainders }) => hi
+                .iter()
+                .zip(remainders.as_slice())
+                .map(|(&h, &r)| split::join(h, r))
+                .collect(),
+            Values::F32(_) => return None,
+        };
+        Some(Matrix::new(
+            (self.rows, self.rows),
+            self.indptr.to_vec(),
+            self.indices.to_vec(),
+            values,
+        ))
+    }
+
     /// The matrix with f32 values as the V-cycle reads them (`cols` columns).
     pub fn to_f32(&self, cols: usize) -> super::export::CsrF32 {
         super::export::CsrF32 {
