@@ -694,10 +694,10 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     );
     let mesh = asset_mesh("y_tube");
     let configs = if have_gpu() {
-        "serial,cpu,gpu,gpu-solve"
+        "serial,cpu,outputs,gpu,gpu-solve"
     } else {
         skip_gpu("bench_writes_all_tables_and_complete_json_and_csv (gpu configuration)");
-        "serial,cpu"
+        "serial,cpu,outputs"
     };
     let o = potflow(&[
         "bench",
@@ -721,6 +721,8 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
         "| assemble (s) |",
         "| CG iterations |",
         "| peak memory (MiB) |",
+        "| post: ψ (s) |",
+        "| write (s) |",
         "speedup total vs serial",
         "Thread scaling",
         "efficiency",
@@ -748,6 +750,16 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
             .unwrap()
             > 0.0
     );
+    // The outputs configuration writes every output, and times ψ and the writing; the
+    // others write only their report.
+    let outputs = &m["configs"][2]["stats"];
+    assert_eq!(m["configs"][2]["config"]["name"], "outputs");
+    let median = |s: &serde_json::Value, metric: &str| s[metric]["median"].as_f64().unwrap();
+    for metric in ["recovery", "stream_function"] {
+        assert!(median(outputs, metric) > 0.0, "{metric}");
+        assert_eq!(median(stats, metric), 0.0, "{metric}");
+    }
+    assert!(median(outputs, "write") > median(stats, "write"));
     let n_configs = configs.split(',').count();
     assert_eq!(m["configs"].as_array().unwrap().len(), n_configs);
     for c in m["configs"]
@@ -766,7 +778,7 @@ fn bench_writes_all_tables_and_complete_json_and_csv() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(
         rows.len(),
-        (n_configs + 2) * 11,
+        (n_configs + 2) * 15,
         "one row per configuration and metric"
     );
     for row in rows {

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use rayon::prelude::*;
 
 use potflow::outcome::Outcome;
 use potflow::output::report::Report;
@@ -245,14 +246,18 @@ impl OutputPlan {
 
     /// Writes every target (all of them, or with `converged` false the last ones alone: a run
     /// that did not converge writes its report only) through `staged`.
-    fn write(&self, run: &Run, last: bool, converged: bool, staged: &mut Staged) -> Result<()> {
-        for t in &self.targets {
-            if t.writer.last() == last && (converged || t.writer.last()) {
+    ///
+    /// The writers run at the same time: the VTU and the HDF5 file are written while the
+    /// plots are drawn. Each writes under staging names, so a failure anywhere leaves nothing.
+    fn write(&self, run: &Run, last: bool, converged: bool, staged: &Staged) -> Result<()> {
+        self.targets
+            .par_iter()
+            .filter(|t| t.writer.last() == last && (converged || t.writer.last()))
+            .try_for_each(|t| {
                 t.writer
                     .write(run, &t.path, staged)
-                    .map_err(|e| staged.in_user_terms(e))?;
-            }
-        }
+                    .map_err(|e| staged.in_user_terms(e))
+            })?;
         Ok(())
     }
 }
@@ -319,7 +324,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     // Every output is staged and renamed into place together; a run that did not converge
     // writes its report alone (it says so), and a run that fails writes nothing. The report
     // goes last, so that it holds the time the others took.
-    let mut staged = Staged::default();
+    let staged = Staged::default();
     let converged = outcome.cg.converged;
     let surfaces_start = Instant::now();
     let surfaces = if converged {
@@ -351,18 +356,13 @@ pub fn run(args: SolveArgs) -> Result<()> {
         surfaces: &surfaces,
         report,
     };
-    outputs.write(&run_of(&outcome, None), false, converged, &mut staged)?;
+    pool.install(|| outputs.write(&run_of(&outcome, None), false, converged, &staged))?;
     let mut report = Report::new(&mesh.source, gpu.as_ref(), &opts, &outcome);
     report.timings.write = write_start.elapsed().as_secs_f64();
     report.timings.wall = started.elapsed().as_secs_f64();
     report.backend_reason = backend_reason;
     report.surfaces = surfaces.clone();
-    outputs.write(
-        &run_of(&outcome, Some(&report)),
-        true,
-        converged,
-        &mut staged,
-    )?;
+    outputs.write(&run_of(&outcome, Some(&report)), true, converged, &staged)?;
     staged.commit()?;
     bar.finish();
     if !args.quiet {

@@ -27,29 +27,38 @@ pub fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// A set of outputs written under staging names and renamed into place together by
-/// [`Staged::commit`]; dropped without a commit, it removes what it staged.
+/// [`Staged::commit`]; dropped without a commit, it removes what it staged. Writers may
+/// stage from several threads at once.
 #[derive(Debug, Default)]
 pub struct Staged {
     /// (staging path, final path)
-    files: Vec<(PathBuf, PathBuf)>,
+    files: std::sync::Mutex<Vec<(PathBuf, PathBuf)>>,
 }
 
 impl Staged {
     /// The path to write `path`'s content to now; [`Staged::commit`] renames it to `path`.
-    pub fn stage(&mut self, path: &Path) -> PathBuf {
+    pub fn stage(&self, path: &Path) -> PathBuf {
         let mut name = std::ffi::OsString::from(".");
         name.push(path.file_name().unwrap_or_default());
         name.push(format!(".{}.staged", std::process::id()));
         let staging = path.with_file_name(name);
-        self.files.push((staging.clone(), path.to_path_buf()));
+        self.files().push((staging.clone(), path.to_path_buf()));
         staging
+    }
+
+    /// The list, whatever a panicking writer left it in (it is only ever pushed to).
+    fn files(&self) -> std::sync::MutexGuard<'_, Vec<(PathBuf, PathBuf)>> {
+        self.files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// `e` with a staging path in it replaced by the user's path, so that a message names the
     /// file the user asked for.
     pub fn in_user_terms(&self, e: Error) -> Error {
+        let files = self.files();
         let user = |p: PathBuf| {
-            self.files
+            files
                 .iter()
                 .find(|(staging, _)| *staging == p)
                 .map_or(p, |(_, path)| path.clone())
@@ -68,8 +77,8 @@ impl Staged {
     }
 
     /// Renames every staged file to its final name.
-    pub fn commit(mut self) -> Result<()> {
-        let files = std::mem::take(&mut self.files);
+    pub fn commit(self) -> Result<()> {
+        let files = std::mem::take(&mut *self.files());
         for (i, (staging, path)) in files.iter().enumerate() {
             if let Err(e) = std::fs::rename(staging, path) {
                 for (rest, _) in &files[i..] {
@@ -87,7 +96,7 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        for (staging, _) in &self.files {
+        for (staging, _) in self.files().iter() {
             let _ = std::fs::remove_file(staging);
         }
     }

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::png::{write_png, Field, PlotStyle};
 use super::report::Report;
 use super::{hdf5, vtu, write_atomically, Staged};
@@ -29,12 +31,12 @@ pub struct Run<'a> {
     pub report: Option<&'a Report>,
 }
 
-/// One output format.
-pub trait Writer {
+/// One output format. The writers of a run write at the same time, each from its own thread.
+pub trait Writer: Send + Sync {
     /// The files this writer makes for `target`.
     fn files(&self, target: &Path) -> Vec<PathBuf>;
     /// Writes them, each to the staging path `staged` gives for it.
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()>;
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()>;
     /// Whether it is written after all the others (the report, which times them).
     fn last(&self) -> bool {
         false
@@ -75,7 +77,7 @@ impl Writer for JsonReport {
     fn files(&self, target: &Path) -> Vec<PathBuf> {
         vec![target.to_path_buf()]
     }
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
         let report = run.report.ok_or_else(|| Error::Output {
             path: target.into(),
             reason: "the report is written after the other outputs".into(),
@@ -94,7 +96,7 @@ impl Writer for Hdf5Results {
     fn files(&self, target: &Path) -> Vec<PathBuf> {
         vec![target.to_path_buf()]
     }
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
         hdf5::write_results(&staged.stage(target), run.mesh, run.outcome, run.opts)
     }
     fn extensions(&self) -> &'static [&'static str] {
@@ -106,7 +108,7 @@ impl Writer for VtuFile {
     fn files(&self, target: &Path) -> Vec<PathBuf> {
         vec![target.to_path_buf()]
     }
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
         vtu::write_vtu(&staged.stage(target), run.mesh, run.outcome)
     }
     fn needs_nodal_velocity(&self) -> bool {
@@ -127,12 +129,12 @@ impl Writer for PngPlots {
             .map(|f| target.join(f.file_name()))
             .collect()
     }
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
-        for field in Field::ALL {
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
+        // The three plots are drawn at once.
+        Field::ALL.par_iter().try_for_each(|&field| {
             let path = staged.stage(&target.join(field.file_name()));
-            write_png(&path, field, run.case, run.mesh, run.outcome, run.plot)?;
-        }
-        Ok(())
+            write_png(&path, field, run.case, run.mesh, run.outcome, run.plot)
+        })
     }
     fn needs_nodal_velocity(&self) -> bool {
         true
@@ -149,7 +151,7 @@ impl Writer for SurfaceCsv {
             .map(|g| target.join(format!("surface_{g}.csv")))
             .collect()
     }
-    fn write(&self, run: &Run, target: &Path, staged: &mut Staged) -> Result<()> {
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
         for s in run.surfaces {
             let path = staged.stage(&target.join(format!("surface_{}.csv", s.group)));
             write_atomically(&path, surface::csv(s).as_bytes())?;

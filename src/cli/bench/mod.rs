@@ -139,7 +139,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let table = runner::markdown(&result);
     print!("{table}");
     // All three files appear together or not at all.
-    let mut staged = Staged::default();
+    let staged = Staged::default();
     if let Some(path) = &args.markdown {
         write_atomically(&staged.stage(path), table.as_bytes())?;
     }

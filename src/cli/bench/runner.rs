@@ -16,7 +16,8 @@ use potflow::error::{Error, Result};
 /// One configuration of the stage table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
-    /// "serial", "cpu", "gpu", "gpu-solve", or "cpu:N" for the thread-scaling runs.
+    /// "serial", "cpu", "gpu", "gpu-solve", "outputs", or "cpu:N" for the thread-scaling
+    /// runs.
     pub name: String,
     /// Extra `potflow solve` arguments.
     pub args: Vec<String>,
@@ -30,9 +31,11 @@ impl Config {
             "cpu" => &["--backend", "cpu"],
             "gpu" => &["--backend", "gpu"],
             "gpu-solve" => &["--backend", "gpu", "--solve-on", "gpu"],
+            // A default run: every output written (into the bench's scratch directory).
+            "outputs" => &["--backend", "cpu"],
             other => {
                 return Err(Error::Option(format!(
-                    "unknown configuration `{other}` (serial, cpu, gpu, gpu-solve)"
+                    "unknown configuration `{other}` (serial, cpu, gpu, gpu-solve, outputs)"
                 )))
             }
         };
@@ -56,13 +59,18 @@ impl Config {
     }
 }
 
-/// The quantities taken from one run's report.
-/// (No `write`: a bench run writes only its report, after the timings are taken.)
-pub const METRICS: [&str; 11] = [
+/// The quantities taken from one run's report. The parts of post beyond the element
+/// velocity, and `write`, are the `outputs` configuration's: the others write only their
+/// report, after the timings are taken.
+pub const METRICS: [&str; 15] = [
     "assemble",
     "bc",
     "solve",
     "post",
+    "velocity",
+    "recovery",
+    "stream_function",
+    "write",
     "total",
     "wall",
     "gpu_setup",
@@ -73,8 +81,8 @@ pub const METRICS: [&str; 11] = [
 ];
 
 /// The unit of each of [`METRICS`].
-pub const UNITS: [&str; 11] = [
-    "s", "s", "s", "s", "s", "s", "s", "s", "count", "MiB", "MiB",
+pub const UNITS: [&str; 15] = [
+    "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "count", "MiB", "MiB",
 ];
 
 /// One run's numbers, in the order of [`METRICS`]; in JSON an object keyed by metric.
@@ -153,6 +161,10 @@ impl Sample {
                 t("bc"),
                 t("solve"),
                 t("post"),
+                t("velocity"),
+                t("recovery"),
+                t("stream_function"),
+                t("write"),
                 t("total"),
                 t("wall"),
                 t("gpu_setup"),
@@ -263,6 +275,10 @@ fn run_child(plan: &BenchPlan, mesh: &str, config: &Config, report: &Path) -> Re
         .arg(mesh)
         .args(&config.args)
         .args(&plan.extra_args)
+        .args(match config.name.as_str() {
+            "outputs" => vec!["--out".into(), plan.scratch.join("outputs")],
+            _ => Vec::<PathBuf>::new(),
+        })
         .arg("--json")
         .arg(report)
         .arg("--quiet")
@@ -291,6 +307,7 @@ fn label(config: &Config, report: &Value) -> (String, usize) {
     let label = match config.name.as_str() {
         "serial" => "serial".to_string(),
         "cpu" => format!("cpu ({threads} threads)"),
+        "outputs" => format!("cpu, every output ({threads} threads)"),
         "gpu" | "gpu-solve" => {
             let g = &report["gpu"];
             let name = g["adapter"].as_str().unwrap_or("?");
@@ -490,11 +507,15 @@ pub fn markdown(result: &BenchResult) -> String {
             out.push_str(" |\n|---|");
             out.push_str(&"---|".repeat(ran.len()));
             out.push('\n');
-            let rows: [(&str, &str, usize); 11] = [
+            let rows: [(&str, &str, usize); 15] = [
                 ("assemble (s)", "assemble", 3),
                 ("bc (s)", "bc", 3),
                 ("solve (s)", "solve", 3),
                 ("post (s)", "post", 3),
+                ("post: velocity (s)", "velocity", 3),
+                ("post: recovery (s)", "recovery", 3),
+                ("post: ψ (s)", "stream_function", 3),
+                ("write (s)", "write", 3),
                 ("total (s)", "total", 3),
                 ("wall (s)", "wall", 3),
                 ("CG iterations", "iterations", 0),
@@ -508,7 +529,10 @@ pub fn markdown(result: &BenchResult) -> String {
                 for c in &ran {
                     let s = c.stat(metric);
                     let gpu_only = matches!(metric, "gpu_setup" | "gpu_buffer_mb");
-                    if gpu_only && !c.config.name.starts_with("gpu") {
+                    let outputs_only = matches!(metric, "recovery" | "stream_function" | "write");
+                    if (gpu_only && !c.config.name.starts_with("gpu"))
+                        || (outputs_only && c.config.name != "outputs")
+                    {
                         out.push_str(" — |");
                     } else {
                         out.push_str(&format!(" {} |", cell(s, digits)));
