@@ -141,7 +141,7 @@ const PROMISES: &[(&str, &[&str])] = &[
         &["cli::solve_on_gpu_is_reported_and_needs_a_gpu_backend"],
     ),
     (
-        "a `--range` or `--view` that is not of its form or whose minimum is not below its maximum",
+        "a `--range` or `--view` that is not of its form or whose minimum is not below its maximum, or a `--view` beside the mesh",
         &["plots::bad_plot_options_get_one_line"],
     ),
     (

@@ -162,6 +162,10 @@ fn bad_plot_options_get_one_line() {
             "--view 0,1,0: expected x0,x1,y0,y1",
         ),
         (vec!["--view", "1,0,0,1"], "expected x0 < x1"),
+        (
+            vec!["--view", "100,101,100,101"],
+            "holds no part of the mesh",
+        ),
     ] {
         let mut all = vec!["solve", "channel:500", "--json", "/dev/null"];
         all.extend(&args);

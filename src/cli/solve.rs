@@ -289,6 +289,20 @@ pub fn run(args: SolveArgs) -> Result<()> {
     bar.stage("read");
     let read_start = Instant::now();
     let mesh = load_mesh(args.mesh.as_deref())?;
+    if let Some([x0, x1, y0, y1]) = plot.view {
+        let b = potflow::mesh::bounding_box(mesh.x.iter().zip(&mesh.y).map(|(&x, &y)| [x, y]));
+        if x0 > b[1] || x1 < b[0] || y0 > b[3] || y1 < b[2] {
+            bail!(
+                "{}: --view {x0},{x1},{y0},{y1} holds no part of the mesh, which spans \
+                 x {}..{}, y {}..{}",
+                mesh.source,
+                b[0],
+                b[1],
+                b[2],
+                b[3]
+            );
+        }
+    }
     for group in &args.surfaces {
         if !mesh.groups.iter().any(|g| &g.name == group) {
             bail!(

@@ -19,7 +19,8 @@ pub struct BenchArgs {
     /// Mesh files or GEOMETRY:NODES specs (default: the built-in venturi case).
     pub meshes: Vec<String>,
     /// Configurations, comma-separated: serial (1 thread), cpu (all threads), gpu (the
-    /// kernels on the GPU), gpu-solve (the kernels and the solve on the GPU).
+    /// kernels on the GPU), gpu-solve (the kernels and the solve on the GPU), outputs (cpu
+    /// writing every output, as a default run does).
     #[arg(long, value_delimiter = ',', default_value = "serial,cpu,gpu")]
     pub configs: Vec<String>,
     /// Runs per configuration (alternating A B C A B C ...).
