@@ -6,30 +6,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{asset_mesh, potflow, read_json, s, write_mesh_file};
+use common::{asset_mesh, potflow, read_json, refused, s, stderr, write_mesh_file};
 use potflow::mesh::{self, generate, Mesh};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs potflow expecting one error line that contains every one of `needles`.
-fn refused(args: &[&str], needles: &[&str]) -> String {
-    let o = potflow(args);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    assert!(
-        err.starts_with("error: ") && err.lines().count() == 1,
-        "{args:?}: not one line: {err}"
-    );
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: `{n}` missing from: {err}");
-    }
-    err
-}
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let p = dir.join(name);

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{asset_mesh, distorted_channel, potflow, s, write_mesh_file};
 use potflow::element::{gauss3x3, gradients, NODES};
 use potflow::output::colormap::viridis;
@@ -166,16 +164,6 @@ fn vtu_round_trip_with_an_independent_reader() {
     }
 }
 
-fn decode(path: &Path) -> (usize, usize, Vec<u8>) {
-    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    assert_eq!(info.color_type, png::ColorType::Rgb);
-    buf.truncate(info.buffer_size());
-    (info.width as usize, info.height as usize, buf)
-}
-
 fn near(a: [u8; 3], b: [u8; 3]) -> bool {
     a.iter()
         .zip(b)
@@ -199,7 +187,7 @@ fn png_plots_show_the_field_and_a_colorbar() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for name in ["velocity.png", "potential.png", "pressure.png"] {
-        let (w, h, rgb) = decode(&dir.path().join(name));
+        let (w, h, rgb) = common::read_png(&dir.path().join(name));
         assert_eq!(w, 900, "{name}");
         assert!(h > 300, "{name}: height {h}");
         let pixel =

@@ -16,17 +16,8 @@ struct Image {
 
 impl Image {
     fn read(path: &Path) -> Image {
-        let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!(info.color_type, png::ColorType::Rgb);
-        buf.truncate(info.buffer_size());
-        Image {
-            w: info.width as usize,
-            h: info.height as usize,
-            rgb: buf,
-        }
+        let (w, h, rgb) = common::read_png(path);
+        Image { w, h, rgb }
     }
 
     fn at(&self, x: usize, y: usize) -> [u8; 3] {
