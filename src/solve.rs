@@ -22,7 +22,7 @@ use crate::mesh::pieces::check_pieces_anchored;
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::outcome::{Outcome, Progress, StageBackends, Timings};
 use crate::post::velocity_cpu;
-use crate::recovery::NodalFields;
+use crate::recovery::{NodalFields, StreamRoute};
 use crate::settings::{Kernels, Ran};
 use crate::solver::{CgOptions, CgOutcome, SolverKind};
 
@@ -265,26 +265,40 @@ pub fn run_cancellable(
         let psi = if opts.stream_function {
             let part = Instant::now();
             progress(Progress::Stage("stream function"))?;
-            // K without u's conditions, from the solve's own matrix: no second assembly.
-            let psi = match built.matrix_copy() {
-                Some(k) => crate::recovery::stream_function_of(
-                    &prepared,
-                    &u,
-                    imposed.unimposed(&prepared, &applied, k),
-                )?,
-                None => crate::recovery::stream_function(&prepared, &u)?,
+            // The solve's matrix and hierarchy, with ψ's values on u's Dirichlet nodes from
+            // the boundary; where the boundary does not fix them, K from the solve's matrix
+            // (no second assembly) and a hierarchy of its own.
+            let on_boundary = crate::recovery::stream_function_on_boundary(
+                &prepared, &u, &velocity, &applied, &imposed, &built,
+            )?;
+            let psi = match (on_boundary, built.matrix_copy()) {
+                (Some(psi), _) => (psi, StreamRoute::SolvesHierarchy),
+                (None, Some(k)) => (
+                    crate::recovery::stream_function_of(
+                        &prepared,
+                        &u,
+                        imposed.unimposed(&prepared, &applied, k),
+                    )?,
+                    StreamRoute::OwnSetUp,
+                ),
+                (None, None) => (
+                    crate::recovery::stream_function(&prepared, &u)?,
+                    StreamRoute::OwnSetUp,
+                ),
             };
             t.stream_function = seconds(part);
             Some(psi)
         } else {
             None
         };
-        Some(NodalFields::new(
+        let mut nodal = NodalFields::new(
             &prepared,
             &velocity,
-            psi.as_deref(),
+            psi.as_ref().map(|p| p.0.as_slice()),
             opts.pressure,
-        ))
+        );
+        nodal.stream_route = psi.map(|p| p.1);
+        Some(nodal)
     } else {
         None
     };

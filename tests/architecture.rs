@@ -22,7 +22,9 @@ const ROOMS: &[(&str, &[&str])] = &[
     ),
     (
         "recovery",
-        &["assembly", "bc", "element", "error", "mesh", "solver"],
+        &[
+            "assembly", "bc", "element", "error", "mesh", "solver", "sparse",
+        ],
     ),
     ("surface", &["element", "error", "mesh"]),
     ("settings", &["error", "gpu"]),

@@ -134,6 +134,31 @@ pub fn apply_dirichlet(
 }
 
 impl DirichletRows {
+    /// The eliminated nodes, in the order they were eliminated.
+    pub fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.rows.iter().map(|(i, _)| *i)
+    }
+
+    /// The right-hand side of another problem with the same matrix and other values on the
+    /// eliminated nodes: `b` is its right-hand side before elimination, `values[k]` the value
+    /// of the k-th eliminated node. As [`apply_dirichlet`] does, with the saved rows standing
+    /// for the eliminated columns (the matrix is symmetric).
+    pub fn eliminate(&self, values: &[f64], b: &mut [f64]) {
+        let mut fixed = vec![false; b.len()];
+        for (i, _) in &self.rows {
+            fixed[*i as usize] = true;
+        }
+        for ((i, row), &g) in self.rows.iter().zip(values) {
+            for &(j, v) in row {
+                if j == *i {
+                    b[j as usize] = v * g;
+                } else if !fixed[j as usize] {
+                    b[j as usize] -= v * g;
+                }
+            }
+        }
+    }
+
     /// Puts the eliminated rows and columns of `a` back as they were before
     /// [`apply_dirichlet`]: each row from what was saved, each column from the row by
     /// symmetry.

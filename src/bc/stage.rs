@@ -260,6 +260,16 @@ pub struct GroupFlux {
 }
 
 impl Imposed {
+    /// The eliminated rows, for another right-hand side on the same matrix.
+    pub fn dirichlet(&self) -> &DirichletRows {
+        &self.dirichlet
+    }
+
+    /// The Robin coefficient the velocity conditions put into the matrix.
+    pub fn robin_p(&self) -> f64 {
+        self.robin_p
+    }
+
     /// The stiffness matrix K as assembled, from the matrix the conditions were imposed on
     /// (`a`, same pattern): the eliminated rows and columns put back, the Robin terms of the
     /// velocity conditions taken out. The stream function's Neumann problem has this matrix.

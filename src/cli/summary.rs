@@ -159,10 +159,11 @@ pub fn print(r: &Report, o: &Outcome) {
                     t.recovery
                 );
             }
-            if t.stream_function > 0.0 {
+            if let Some(route) = o.nodal.as_ref().and_then(|n| n.stream_route) {
                 println!(
-                    "    ψ       {:>8.3}   stream function, for the VTU and the streamlines",
-                    t.stream_function
+                    "    ψ       {:>8.3}   stream function, for the VTU and the streamlines ({})",
+                    t.stream_function,
+                    route.describe()
                 );
             }
         }

@@ -1,4 +1,5 @@
-//! A continuous velocity at the nodes, recovered from uₕ by L2 projection.
+//! A continuous velocity at the nodes, recovered from uₕ by L2 projection; and the stream
+//! function ([`stream`]).
 //!
 //! The velocity v = −∇uₕ is discontinuous across elements, and one value per element (the
 //! mean of the four 2×2 Gauss points, as the reference reports it) approximates a smooth field
@@ -18,24 +19,14 @@
 //! converges at h² in L2, the element values at h (tests/verification.rs measures both).
 //! The nodal pressure follows from Bernoulli, p = p0 − ½ρ|vₕ|².
 //!
-//! **Stream function.** ψ with ∂ψ/∂y = v_x, ∂ψ/∂x = −v_y, i.e. ∇ψ = (u_y, −u_x) for v = −∇u,
-//! is found in the same space by the Neumann problem
-//!
-//! ```text
-//! ∫ ∇Nᵢ · ∇ψₕ dΩ = ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ   for every node i,   ψₕ = 0 at one node
-//! ```
-//!
-//! (the stiffness matrix of u itself, before u's conditions were imposed). Its natural
-//! boundary condition ∂ψ/∂n = v · n carries the
-//! boundary fluxes, so no boundary integration is needed and bodies inside the domain are
-//! handled alike: ψ comes out constant along every wall, and the difference between two walls
-//! is the flow between them (for the circulation-free flow potflow computes, ψ is single-valued).
-//! Within a run, K comes from the solve's own matrix with u's conditions taken back out
-//! ([`crate::bc::Imposed::unimposed`], [`stream_function_of`]): no second assembly. ψ gets
-//! its own multigrid set-up: the solve's hierarchy carries u's Dirichlet condition on every
-//! level, and reused for ψ it took 51-62 CG iterations instead of 14 (docs/benchmarks.md).
+//! The stream function ψ is [`stream`]'s.
 
 use std::ops::ControlFlow;
+
+pub mod stream;
+pub use stream::{
+    stream_function, stream_function_of, stream_function_on_boundary, StreamRoute, PSI_RTOL,
+};
 
 use rayon::prelude::*;
 
@@ -43,7 +34,7 @@ use crate::assembly::CsrPattern;
 use crate::element::{gauss3x3, gradients, shape, PressureModel, NODES, SLOTS};
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
-use crate::solver::{cg, Amg, AmgOptions, CgOptions, Preconditioner};
+use crate::solver::{cg, CgOptions, Preconditioner};
 use crate::sparse::spmv::LinearOperator;
 use crate::sparse::Matrix;
 
@@ -55,6 +46,8 @@ pub struct NodalFields {
     pub pressure: Vec<f64>,
     /// ψ, zero at the first used node, where an output needed it.
     pub stream_function: Option<Vec<f64>>,
+    /// How ψ was solved, where it was.
+    pub stream_route: Option<StreamRoute>,
     /// The smallest and largest nodal |v| and pressure over the nodes elements use.
     pub abs_vel_range: (f64, f64),
     pub pressure_range: (f64, f64),
@@ -69,15 +62,8 @@ pub struct NodalFields {
 /// iterations for nothing a user can see).
 pub const RTOL: f64 = 1e-9;
 
-/// CG tolerance of the stream function's solve, relative. ψ's discretisation error, the
-/// spread of ψ along a wall, is 1e-4 to 1e-3 of the flow on the meshes of
-/// tests/verification.rs; the algebraic error is at most the preconditioned condition number
-/// (about 10 with AMG) times this: 1e-7, three orders below. 1e-10 took 14 iterations on
-/// y_tube_195k, this 10.
-pub const PSI_RTOL: f64 = 1e-8;
-
 /// Logs a recovery solve and turns a failure to converge into an error naming it.
-fn converged(
+pub(crate) fn converged(
     what: &str,
     outcome: &crate::solver::CgOutcome,
     started: std::time::Instant,
@@ -219,83 +205,6 @@ pub fn nodal_velocity(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<[f64; 2]>> {
     Ok(v.chunks(2).map(|c| [c[0], c[1]]).collect())
 }
 
-/// The right-hand side of ψ's problem, ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ, summed in element
-/// order.
-fn stream_load(mesh: &PreparedMesh, u: &[f64]) -> Vec<f64> {
-    let per_element: Vec<[f64; NODES]> = (0..mesh.elements())
-        .into_par_iter()
-        .map(|e| {
-            let xy = mesh.element_xy(e);
-            let ue = mesh.elements[e].map(|k| u[k as usize]);
-            let mut b = [0.0; NODES];
-            for (xi, eta, w) in gauss3x3() {
-                let (d, det) = gradients(xi, eta, &xy);
-                let wd = w * det.abs();
-                let ux: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
-                let uy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
-                for i in 0..NODES {
-                    b[i] += wd * (d[0][i] * uy - d[1][i] * ux);
-                }
-            }
-            b
-        })
-        .collect();
-    let mut rhs = vec![0.0; mesh.nodes()];
-    for (el, b) in mesh.elements.iter().zip(&per_element) {
-        for (a, &k) in el.iter().enumerate() {
-            rhs[k as usize] += b[a];
-        }
-    }
-    rhs
-}
-
-/// The stream function of `u` (solver order in and out), ψ = 0 at the first node of each
-/// mesh piece: K assembled here. Within a run, [`stream_function_of`] takes K from the
-/// solve instead.
-pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
-    let sys = crate::assembly::assemble(mesh);
-    stream_function_of(mesh, u, sys.matrix)
-}
-
-/// The stream function of `u` with K (`stiffness`, as assembled, no conditions) given;
-/// preconditioned by a hierarchy of its own.
-pub fn stream_function_of(
-    mesh: &PreparedMesh,
-    u: &[f64],
-    mut stiffness: Matrix,
-) -> Result<Vec<f64>> {
-    let n = mesh.nodes();
-    let mut rhs = stream_load(mesh, u);
-    let started = std::time::Instant::now();
-    // One node fixed: the rest of ψ follows (the mesh is connected through the Laplace
-    // problem's own check; a disconnected piece would be singular, and its ψ is set to 0).
-    let anchors = crate::mesh::pieces::piece_representatives(mesh);
-    crate::bc::apply_dirichlet(
-        &mut stiffness,
-        &mut rhs,
-        &anchors,
-        &vec![0.0; anchors.len()],
-    );
-    let mut psi = vec![0.0; n];
-    if rhs.iter().all(|&v| v == 0.0) {
-        return Ok(psi); // no flow
-    }
-    let amg = Amg::new(&stiffness, AmgOptions::default())?;
-    let outcome = cg(
-        &stiffness,
-        &rhs,
-        &mut psi,
-        &amg,
-        CgOptions {
-            rtol: PSI_RTOL,
-            max_iter: 10_000,
-        },
-        &mut |_, _| ControlFlow::Continue(()),
-    );
-    converged("stream function (AMG set-up, CG)", &outcome, started)?;
-    Ok(psi)
-}
-
 impl NodalFields {
     /// The nodal fields from the recovered velocity `v` and ψ (solver order), in the input's
     /// node order (on unused nodes the velocity and ψ are zero and the pressure p0).
@@ -322,6 +231,7 @@ impl NodalFields {
             abs_vel,
             pressure,
             stream_function: psi.map(|p| mesh.to_input_order(p)),
+            stream_route: None,
             abs_vel_range: range(&mut speeds()),
             pressure_range: range(&mut speeds().map(|s| model.pressure(s))),
         }

@@ -1,0 +1,371 @@
+//! The stream function ψ: ∂ψ/∂y = v_x, ∂ψ/∂x = −v_y, i.e. ∇ψ = (u_y, −u_x) for v = −∇u,
+//! in the Quad-8 space of u, by the Neumann problem
+//!
+//! ```text
+//! ∫ ∇Nᵢ · ∇ψₕ dΩ = ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ   for every node i,   ψₕ = 0 at one node
+//! ```
+//!
+//! with K, the stiffness matrix of u itself before u's conditions were imposed. Its natural
+//! boundary condition ∂ψ/∂n = v · n carries the boundary fluxes, so bodies inside the domain
+//! need no special treatment: ψ comes out constant along every wall, and the difference
+//! between two walls is the flow between them (for the circulation-free flow potflow
+//! computes, ψ is single-valued). [`stream_function`] assembles K and builds a hierarchy;
+//! [`stream_function_of`] takes K from the solve (u's conditions taken back out,
+//! [`crate::bc::Imposed::unimposed`]).
+//!
+//! **Within a run** ([`stream_function_on_boundary`]) ψ is solved with the solve's own matrix
+//! and multigrid hierarchy: no assembly, no set-up. That matrix has u's Dirichlet rows
+//! eliminated, so ψ is given values there: along the boundary dψ/ds = v · n (n outward, s
+//! with the fluid on the left), so walking each boundary loop from a node,
+//!
+//! ```text
+//! wall edge        v · n = 0
+//! velocity:V edge  v · n = −V (inflow)
+//! Dirichlet edge   v · n = vₕ · n, the recovered nodal velocity (3-point Gauss per half edge)
+//! ```
+//!
+//! ψ's values on u's Dirichlet nodes follow by integration, and the rest is the Neumann
+//! problem above with those values imposed. On a loop that is Dirichlet all round (a far
+//! field), the loop's total (the net flux, zero up to the discretisation) is spread along it
+//! by arc length. Where that does not apply (Dirichlet nodes on two boundary loops, whose
+//! offset the boundary alone does not fix; a Robin inflow, which changes the matrix; a node
+//! where two boundary loops touch), the run falls back to [`stream_function_of`]. The
+//! potential's hierarchy does not precondition the Neumann problem itself: its coarse spaces
+//! carry u = 0 on u's Dirichlet boundary (51-62 iterations instead of 14,
+//! docs/benchmarks.md).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use rayon::prelude::*;
+
+use super::converged;
+use crate::bc::{AppliedCondition, Condition, Imposed};
+use crate::element::{edge_shape, gauss3x3, gradients, EDGES, GAUSS3_W, GAUSS3_X, NODES};
+use crate::error::Result;
+use crate::mesh::PreparedMesh;
+use crate::solver::{cg, Amg, AmgOptions, BuiltSolver, CgOptions};
+use crate::sparse::Matrix;
+
+/// CG tolerance of the stream function's solve, relative. ψ's discretisation error, the
+/// spread of ψ along a wall, is 1e-4 to 1e-3 of the flow on the meshes of
+/// tests/verification.rs; the algebraic error is at most the preconditioned condition number
+/// (about 10 with AMG) times this: 1e-7, three orders below. 1e-10 took 14 iterations on
+/// y_tube_195k, this 10.
+pub const PSI_RTOL: f64 = 1e-8;
+
+/// The right-hand side of ψ's problem, ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ, summed in element
+/// order.
+fn stream_load(mesh: &PreparedMesh, u: &[f64]) -> Vec<f64> {
+    let per_element: Vec<[f64; NODES]> = (0..mesh.elements())
+        .into_par_iter()
+        .map(|e| {
+            let xy = mesh.element_xy(e);
+            let ue = mesh.elements[e].map(|k| u[k as usize]);
+            let mut b = [0.0; NODES];
+            for (xi, eta, w) in gauss3x3() {
+                let (d, det) = gradients(xi, eta, &xy);
+                let wd = w * det.abs();
+                let ux: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
+                let uy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
+                for i in 0..NODES {
+                    b[i] += wd * (d[0][i] * uy - d[1][i] * ux);
+                }
+            }
+            b
+        })
+        .collect();
+    let mut rhs = vec![0.0; mesh.nodes()];
+    for (el, b) in mesh.elements.iter().zip(&per_element) {
+        for (a, &k) in el.iter().enumerate() {
+            rhs[k as usize] += b[a];
+        }
+    }
+    rhs
+}
+
+/// The stream function of `u` (solver order in and out), ψ = 0 at the first node of each
+/// mesh piece: K assembled here. Within a run, [`stream_function_of`] takes K from the
+/// solve instead.
+pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
+    let sys = crate::assembly::assemble(mesh);
+    stream_function_of(mesh, u, sys.matrix)
+}
+
+/// The stream function of `u` with K (`stiffness`, as assembled, no conditions) given;
+/// preconditioned by a hierarchy of its own.
+pub fn stream_function_of(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    mut stiffness: Matrix,
+) -> Result<Vec<f64>> {
+    let n = mesh.nodes();
+    let mut rhs = stream_load(mesh, u);
+    let started = std::time::Instant::now();
+    // One node fixed: the rest of ψ follows (the mesh is connected through the Laplace
+    // problem's own check; a disconnected piece would be singular, and its ψ is set to 0).
+    let anchors = crate::mesh::pieces::piece_representatives(mesh);
+    crate::bc::apply_dirichlet(
+        &mut stiffness,
+        &mut rhs,
+        &anchors,
+        &vec![0.0; anchors.len()],
+    );
+    let mut psi = vec![0.0; n];
+    if rhs.iter().all(|&v| v == 0.0) {
+        return Ok(psi); // no flow
+    }
+    let amg = Amg::new(&stiffness, AmgOptions::default())?;
+    let outcome = cg(
+        &stiffness,
+        &rhs,
+        &mut psi,
+        &amg,
+        CgOptions {
+            rtol: PSI_RTOL,
+            max_iter: 10_000,
+        },
+        &mut |_, _| ControlFlow::Continue(()),
+    );
+    converged("stream function (AMG set-up, CG)", &outcome, started)?;
+    Ok(psi)
+}
+
+/// How a run's ψ was solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamRoute {
+    /// With the solve's matrix and hierarchy, ψ's values on u's Dirichlet nodes from the
+    /// boundary ([`stream_function_on_boundary`]).
+    SolvesHierarchy,
+    /// The Neumann problem with a hierarchy of its own ([`stream_function_of`]).
+    OwnSetUp,
+}
+
+impl StreamRoute {
+    /// For the summary.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StreamRoute::SolvesHierarchy => "with the solve's matrix and multigrid",
+            StreamRoute::OwnSetUp => "with a multigrid set-up of its own",
+        }
+    }
+}
+
+/// A boundary edge (end, mid, end; the fluid on its left) and the outward flux density on it.
+struct BoundaryEdge {
+    nodes: [u32; 3],
+    flux: Flux,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Flux {
+    /// No flow through it.
+    Wall,
+    /// v · n = −V: a velocity condition's inflow.
+    Inflow(f64),
+    /// u is fixed there: v · n from the recovered velocity.
+    Recovered,
+}
+
+/// The mesh's boundary edges oriented with the fluid on the left (elements are
+/// counter-clockwise), each with its flux.
+fn boundary_edges(
+    mesh: &PreparedMesh,
+    applied: &[AppliedCondition],
+    fixed: &[bool],
+) -> Vec<BoundaryEdge> {
+    let key = |a: u32, m: u32, b: u32| (a.min(b), a.max(b), m);
+    let mut count: HashMap<(u32, u32, u32), u32> = HashMap::new();
+    for el in &mesh.elements {
+        for [a, m, b] in EDGES {
+            *count.entry(key(el[a], el[m], el[b])).or_insert(0) += 1;
+        }
+    }
+    let mut inflow: HashMap<(u32, u32, u32), f64> = HashMap::new();
+    for c in applied {
+        if let Condition::Velocity(v) = c.condition {
+            for e in &c.part.edges {
+                inflow.insert(key(e[0], e[1], e[2]), v);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for el in &mesh.elements {
+        for [a, m, b] in EDGES {
+            let nodes = [el[a], el[m], el[b]];
+            let k = key(nodes[0], nodes[1], nodes[2]);
+            if count[&k] != 1 {
+                continue;
+            }
+            let flux = match inflow.get(&k) {
+                Some(&v) => Flux::Inflow(v),
+                None if nodes.iter().all(|&n| fixed[n as usize]) => Flux::Recovered,
+                None => Flux::Wall,
+            };
+            out.push(BoundaryEdge { nodes, flux });
+        }
+    }
+    out
+}
+
+/// ∫ v · n ds over the edge from parameter `a` to `b` (n outward: the edge runs with the fluid
+/// on its left), 3-point Gauss, and the arc length.
+fn edge_flux(mesh: &PreparedMesh, e: &BoundaryEdge, v: &[[f64; 2]], a: f64, b: f64) -> (f64, f64) {
+    let xy = e.nodes.map(|k| mesh.xy[k as usize]);
+    let (mut flux, mut length) = (0.0, 0.0);
+    for (&g, &w) in GAUSS3_X.iter().zip(&GAUSS3_W) {
+        let s = a + (b - a) * 0.5 * (g + 1.0);
+        let (n, dn) = edge_shape(s);
+        let d = [0, 1].map(|c| (0..3).map(|k| dn[k] * xy[k][c]).sum::<f64>());
+        let ds = 0.5 * (b - a) * w * d[0].hypot(d[1]);
+        // (dy, −dx)/|d| points to the right of the direction of travel: out of the fluid.
+        let normal = [d[1] / d[0].hypot(d[1]), -d[0] / d[0].hypot(d[1])];
+        let vn = match e.flux {
+            Flux::Wall => 0.0,
+            Flux::Inflow(speed) => -speed,
+            Flux::Recovered => {
+                let vel = [0, 1].map(|c| {
+                    (0..3)
+                        .map(|k| n[k] * v[e.nodes[k] as usize][c])
+                        .sum::<f64>()
+                });
+                vel[0] * normal[0] + vel[1] * normal[1]
+            }
+        };
+        flux += vn * ds;
+        length += ds;
+    }
+    (flux, length)
+}
+
+/// ψ on the nodes of u's Dirichlet rows, by integration along the boundary loop that holds
+/// them (see the module docs); `None` where the boundary does not fix them.
+fn boundary_values(
+    mesh: &PreparedMesh,
+    v: &[[f64; 2]],
+    applied: &[AppliedCondition],
+    fixed: &[bool],
+) -> Option<HashMap<u32, f64>> {
+    let edges = boundary_edges(mesh, applied, fixed);
+    let mut starting: HashMap<u32, usize> = HashMap::with_capacity(edges.len());
+    for (i, e) in edges.iter().enumerate() {
+        if starting.insert(e.nodes[0], i).is_some() {
+            return None; // two loops touch at a node
+        }
+    }
+    let mut used = vec![false; edges.len()];
+    let mut values: Option<HashMap<u32, f64>> = None;
+    for first in 0..edges.len() {
+        if used[first] {
+            continue;
+        }
+        // The loop through `first`, in order.
+        let mut order = vec![first];
+        used[first] = true;
+        let mut at = edges[first].nodes[2];
+        while at != edges[first].nodes[0] {
+            let &next = starting.get(&at)?;
+            if used[next] {
+                return None;
+            }
+            used[next] = true;
+            order.push(next);
+            at = edges[next].nodes[2];
+        }
+        if !order
+            .iter()
+            .any(|&i| edges[i].nodes.iter().any(|&n| fixed[n as usize]))
+        {
+            continue; // no Dirichlet node: the loop's ψ is the Neumann problem's
+        }
+        if values.is_some() {
+            return None; // Dirichlet nodes on a second loop: its offset is not known
+        }
+        // Start after a wall or inflow edge where there is one, so that the loop's closing
+        // mismatch falls on no Dirichlet node.
+        let shift = order
+            .iter()
+            .position(|&i| edges[i].flux != Flux::Recovered)
+            .map_or(0, |k| k + 1);
+        let len = order.len();
+        order.rotate_left(shift % len);
+        let mut psi = HashMap::new();
+        let (mut acc, mut arc) = (0.0, 0.0);
+        let mut along = Vec::with_capacity(2 * order.len());
+        for &i in &order {
+            let e = &edges[i];
+            along.push((e.nodes[0], acc, arc));
+            let (f, l) = edge_flux(mesh, e, v, -1.0, 0.0);
+            along.push((e.nodes[1], acc + f, arc + l));
+            let (g, m) = edge_flux(mesh, e, v, 0.0, 1.0);
+            (acc, arc) = (acc + f + g, arc + l + m);
+        }
+        // All round Dirichlet: the net flux (zero up to the discretisation) spread by arc.
+        let all_round = order.iter().all(|&i| edges[i].flux == Flux::Recovered);
+        let spread = if all_round && arc > 0.0 {
+            acc / arc
+        } else {
+            0.0
+        };
+        for (node, value, s) in along {
+            if fixed[node as usize] {
+                psi.insert(node, value - spread * s);
+            }
+        }
+        values = Some(psi);
+    }
+    values
+}
+
+/// ψ with the solve's matrix and hierarchy (`solver`, built for u with `imposed` on it; `v`
+/// the recovered nodal velocity, solver order), see the module docs; `None` where the
+/// boundary does not fix ψ on u's Dirichlet nodes, for [`stream_function_of`] instead.
+pub fn stream_function_on_boundary(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    v: &[[f64; 2]],
+    applied: &[AppliedCondition],
+    imposed: &Imposed,
+    solver: &BuiltSolver,
+) -> Result<Option<Vec<f64>>> {
+    if imposed.robin_p() != 0.0 {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let rows = imposed.dirichlet();
+    let mut fixed = vec![false; mesh.nodes()];
+    for i in rows.nodes() {
+        fixed[i as usize] = true;
+    }
+    let Some(on_boundary) = boundary_values(mesh, v, applied, &fixed) else {
+        return Ok(None);
+    };
+    let Some(values) = rows
+        .nodes()
+        .map(|i| on_boundary.get(&i).copied())
+        .collect::<Option<Vec<f64>>>()
+    else {
+        return Ok(None); // a Dirichlet node off the boundary loop
+    };
+    let mut rhs = stream_load(mesh, u);
+    rows.eliminate(&values, &mut rhs);
+    let mut psi = vec![0.0; mesh.nodes()];
+    for (i, &g) in rows.nodes().zip(&values) {
+        psi[i as usize] = g;
+    }
+    let outcome = solver.cg(
+        &rhs,
+        &mut psi,
+        CgOptions {
+            rtol: PSI_RTOL,
+            max_iter: 10_000,
+        },
+        &mut |_, _| ControlFlow::Continue(()),
+    );
+    converged(
+        "stream function (the solve's matrix and hierarchy, CG)",
+        &outcome,
+        started,
+    )?;
+    Ok(Some(psi))
+}
