@@ -331,7 +331,9 @@ pub fn write_png(
     let (lo, hi) = (scale.lo, scale.hi);
     let mut canvas = Canvas::new(layout.width, layout.height);
     canvas.clip = layout.clip();
+    let started = std::time::Instant::now();
     draw_field(&mut canvas, &layout, field, mesh, outcome, lo, hi);
+    log::debug!("{}: drawn in {:?}", field.file_name(), started.elapsed());
 
     // Colorbar gradient, into the raster as well; a clipped end gets a triangle in the
     // colour of that end, and the bar gives it room.
@@ -365,6 +367,7 @@ pub fn write_png(
     }
 
     let tmp = temporary_png(path);
+    let started = std::time::Instant::now();
     let result = (|| -> std::result::Result<(), Box<dyn std::error::Error>> {
         let mut backend = BitMapBackend::new(&tmp, (layout.width as u32, layout.height as u32));
         backend.blit_bitmap(
@@ -486,6 +489,11 @@ pub fn write_png(
         root.present()?;
         Ok(())
     })();
+    log::debug!(
+        "{}: labelled and encoded in {:?}",
+        field.file_name(),
+        started.elapsed()
+    );
     match result {
         Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);

@@ -206,7 +206,16 @@ pub(super) fn draw_field(
                 let (a, b, c, d) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
                 for tri in [[a, b, c], [a, c, d]] {
                     canvas.triangle(tri.map(|t| t.0), tri.map(|t| t.1), &color);
-                    for &level in &levels {
+                    // Only the levels between the triangle's smallest and largest value
+                    // (`levels` is ascending) can cross it.
+                    let (lo, hi) = tri
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), t| {
+                            (l.min(t.2), h.max(t.2))
+                        });
+                    let from = levels.partition_point(|&l| l < lo);
+                    let to = levels.partition_point(|&l| l <= hi);
+                    for &level in &levels[from..to.max(from)] {
                         if let Some(seg) = crossing(tri.map(|t| (t.0, t.2)), level) {
                             contours.push(seg);
                         }
