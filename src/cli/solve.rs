@@ -384,10 +384,17 @@ pub fn run(args: SolveArgs) -> Result<()> {
     }
     outcome.ensure_converged(opts.cg.rtol)?;
     if let (Some(dir), false) = (&outputs.dir, args.quiet) {
-        println!(
-            "\n  outputs   {}/ (report.json, results.h5, results.vtu, velocity.png, potential.png, pressure.png)",
-            dir.display()
-        );
+        // Every file the plan writes into the directory, by name.
+        let names: Vec<String> = outputs
+            .targets
+            .iter()
+            .flat_map(|t| t.writer.files(&t.path))
+            .filter_map(|f| {
+                let name = f.strip_prefix(dir).ok()?.to_string_lossy().into_owned();
+                (!name.is_empty()).then_some(name)
+            })
+            .collect();
+        println!("\n  outputs   {}/ ({})", dir.display(), names.join(", "));
     }
     Ok(())
 }
