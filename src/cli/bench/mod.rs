@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use potflow::output::{write_atomically, Staged};
 
 mod runner;
+mod tables;
 
 use potflow::settings::PrecisionChoice;
 use potflow::solver::SolverKind;
@@ -137,7 +138,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&scratch);
     let result = result?;
-    let table = runner::markdown(&result);
+    let table = tables::markdown(&result);
     print!("{table}");
     // All three files appear together or not at all.
     let staged = Staged::default();
@@ -151,7 +152,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         )?;
     }
     if let Some(path) = &args.csv {
-        write_atomically(&staged.stage(path), runner::csv(&result).as_bytes())?;
+        write_atomically(&staged.stage(path), tables::csv(&result).as_bytes())?;
     }
     staged.commit()?;
     Ok(())
