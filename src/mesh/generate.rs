@@ -6,6 +6,9 @@
 //! true curve of a curved wall. A block numbers its lattice column by column (x slowest);
 //! [`by_name`] then renumbers the assembled mesh by reverse Cuthill-McKee.
 
+use std::sync::Arc;
+
+use super::airfoil::{self, Naca4, Outline};
 use super::blocks::{assemble, count_nodes, Block};
 use super::Mesh;
 
@@ -64,16 +67,31 @@ pub const GEOMETRIES: [(&str, &str); 8] = [
 
 /// Flows round bodies: a far field to hold a uniform stream with `--bc farfield=stream:U`,
 /// and no inlet or outlet (the default conditions do not apply to them).
-pub const STREAM_GEOMETRIES: [(&str, &str); 1] = [(
-    "cylinder_in_stream",
-    "a cylinder of radius 0.5 at the origin in a circular far field of radius 20 (40 R): an \
-     O-grid graded geometrically outwards, groups `cylinder` and `farfield`; solve with \
-     --bc farfield=stream:U",
-)];
+pub const STREAM_GEOMETRIES: [(&str, &str); 2] = [
+    (
+        "cylinder_in_stream",
+        "a cylinder of radius 0.5 at the origin in a circular far field of radius 20 (40 R): an \
+         O-grid graded geometrically outwards, groups `cylinder` and `farfield`; solve with \
+         --bc farfield=stream:U",
+    ),
+    (
+        "nacaXXXX",
+        "any NACA 4-digit section (naca0012, naca2412, ...), chord 1 from (0, 0) to (1, 0), \
+         closed sharp trailing edge, in a far field of 20 chords: an O-grid graded towards both \
+         edges, groups `airfoil` and `farfield`; solve with --bc farfield=stream:U@ALPHA \
+         --kutta airfoil",
+    ),
+];
 
-/// Every geometry [`by_name`] knows: the channels, then the flows round bodies.
+/// Every geometry [`by_name`] knows: the channels, then the flows round bodies (`nacaXXXX`
+/// standing for every NACA 4-digit section).
 pub fn all_geometries() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     GEOMETRIES.iter().chain(STREAM_GEOMETRIES.iter())
+}
+
+/// Whether [`by_name`] knows `geometry`: one of [`all_geometries`], or `naca` and four digits.
+pub fn is_known(geometry: &str) -> bool {
+    all_geometries().any(|g| g.0 == geometry) || Naca4::parse(geometry).is_some()
 }
 
 const IN: Option<&str> = Some("inlet");
@@ -218,16 +236,35 @@ fn blocks(geometry: &str, m: f64) -> Option<Vec<Block>> {
                 },
             )]
         }
-        _ => return None,
+        other => airfoil::blocks(
+            Arc::new(Naca4::parse(other)?),
+            airfoil::FARFIELD_CHORDS,
+            m,
+        ),
     })
 }
 
 /// A generated mesh of `geometry` with about `nodes` nodes (within 10% from about 1,000 nodes
 /// up; tests/generator.rs checks it from 2,000), nodes numbered by reverse Cuthill-McKee.
 pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
+    let mut mesh = sized(geometry, nodes, &|m| blocks(geometry, m))?;
+    mesh.source = format!("generated {geometry}");
+    Some(mesh)
+}
+
+/// An airfoil mesh round `outline` (named `name`) with the far field at `farfield` chords
+/// from mid-chord and about `nodes` nodes.
+pub fn airfoil(name: &str, outline: Arc<dyn Outline>, farfield: f64, nodes: usize) -> Option<Mesh> {
+    let mut mesh = sized(name, nodes, &|m| Some(airfoil::blocks(outline.clone(), farfield, m)))?;
+    mesh.source = format!("generated {name}");
+    Some(mesh)
+}
+
+/// The mesh of `blocks` at the density that gives about `nodes` nodes.
+fn sized(geometry: &str, nodes: usize, blocks: &dyn Fn(f64) -> Option<Vec<Block>>) -> Option<Mesh> {
     // Node counts grow like m²: fit a quadratic through three small meshes, solve for m, then
     // correct once by the square root of the ratio actually reached.
-    let count = |m: f64| blocks(geometry, m).map(|b| count_nodes(&b) as f64);
+    let count = |m: f64| blocks(m).map(|b| count_nodes(&b) as f64);
     let ms = [2.0, 4.0, 8.0];
     let c: Vec<f64> = ms.iter().map(|&m| count(m)).collect::<Option<_>>()?;
     // c(m) = a m² + b m + d
@@ -267,9 +304,7 @@ pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
             }
         }
     }
-    let mut mesh = assemble_rcm(geometry, &blocks(geometry, best.1)?);
-    mesh.source = format!("generated {geometry}");
-    Some(mesh)
+    Some(assemble_rcm(geometry, &blocks(best.1)?))
 }
 
 /// [`assemble`] with the nodes renumbered by reverse Cuthill-McKee.

@@ -2,6 +2,7 @@
 //! ([`generate`]), and how it becomes the solver's node and element numbering
 //! ([`prepare`]: validated, oriented, unused nodes dropped).
 
+pub mod airfoil;
 pub mod blocks;
 pub mod generate;
 pub mod gmsh;
@@ -33,7 +34,7 @@ pub fn load(spec: &str) -> Result<Mesh> {
     let path = Path::new(spec);
     if !path.exists() {
         if let Some((geometry, nodes)) = spec.split_once(':') {
-            let known = generate::all_geometries().any(|g| g.0 == geometry);
+            let known = generate::is_known(geometry);
             if !known {
                 return Err(Error::Mesh {
                     source_name: spec.into(),
@@ -66,7 +67,7 @@ pub fn load(spec: &str) -> Result<Mesh> {
                 reason: format!("cannot generate `{geometry}` with {nodes} nodes"),
             });
         }
-        if generate::all_geometries().any(|g| g.0 == spec) {
+        if generate::is_known(spec) {
             return Err(Error::Mesh {
                 source_name: spec.into(),
                 reason: format!(
