@@ -38,6 +38,7 @@ pub mod check;
 pub mod element;
 pub mod error;
 pub mod gpu;
+pub mod lift;
 pub mod mesh;
 pub mod outcome;
 pub mod output;

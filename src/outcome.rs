@@ -4,6 +4,7 @@
 use crate::bc::{BoundaryReport, Conditions};
 use crate::error::{Error, Result};
 use crate::gpu::solve::GpuSolveInfo;
+use crate::lift::Circulation;
 use crate::post::ElementFields;
 use crate::recovery::NodalFields;
 use crate::settings::Ran;
@@ -84,6 +85,8 @@ pub struct Outcome {
     /// The recovered nodal velocity, |v|, pressure and stream function (input order), where
     /// asked for ([`SolveOptions::nodal_velocity`]).
     pub nodal: Option<NodalFields>,
+    /// The circulation round a body, where one was asked for; its jumps in input numbering.
+    pub circulation: Option<Circulation>,
 }
 
 impl Outcome {

@@ -6,10 +6,69 @@
 //! p     = p0 − ½ ρ |v|²                  (Bernoulli; p0 the stagnation pressure)
 //! ```
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::element::{velocity_element, PressureModel, NODES};
 use crate::mesh::PreparedMesh;
+
+/// The potential's jumps across a wake cut: for every element the cut runs along, the amount
+/// to add to u at each of its nodes, so that the element holds the potential of one side of
+/// the cut (see the `lift` room). u itself is continuous; an element's own potential is u
+/// plus its jumps. No cut, no jumps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Jumps {
+    /// (element, [(node, amount); 8]) in the element's local node order; nodes and elements
+    /// in the numbering of the mesh they were made for.
+    pub elements: Vec<(u32, [(u32, f64); NODES])>,
+}
+
+impl Jumps {
+    /// Whether there is no cut.
+    pub fn is_empty(&self) -> bool {
+        self.elements.is_empty()
+    }
+
+    /// Each cut element with its jump at each of its nodes, for lookups.
+    pub fn by_element(&self) -> HashMap<u32, HashMap<u32, f64>> {
+        self.elements
+            .iter()
+            .map(|(e, jumps)| (*e, jumps.iter().copied().collect()))
+            .collect()
+    }
+
+    /// The jumps scaled by `factor` (those of a unit circulation, scaled by Γ).
+    pub fn scaled(&self, factor: f64) -> Jumps {
+        Jumps {
+            elements: self
+                .elements
+                .iter()
+                .map(|(e, j)| (*e, j.map(|(k, a)| (k, a * factor))))
+                .collect(),
+        }
+    }
+
+    /// The same jumps with the nodes renumbered by `map` (e.g. solver to input numbering).
+    pub fn renumbered(&self, map: &[u32]) -> Jumps {
+        Jumps {
+            elements: self
+                .elements
+                .iter()
+                .map(|(e, j)| (*e, j.map(|(k, a)| (map[k as usize], a))))
+                .collect(),
+        }
+    }
+}
+
+/// u on element `e` (nodes `el`), with its jumps where the cut runs along it.
+pub fn element_potential(
+    u: &[f64],
+    el: &[u32; NODES],
+    jumps: Option<&HashMap<u32, f64>>,
+) -> [f64; NODES] {
+    el.map(|k| u[k as usize] + jumps.and_then(|j| j.get(&k)).copied().unwrap_or(0.0))
+}
 
 /// Per-element results, in the input's element order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +91,26 @@ impl ElementFields {
             f.pressure.push(v.pressure);
         }
         f
+    }
+}
+
+/// The element fields of the elements a cut runs along, recomputed with their jumps (the
+/// kernels saw u alone there).
+pub fn patch_cut_elements(
+    fields: &mut ElementFields,
+    mesh: &PreparedMesh,
+    u: &[f64],
+    jumps: &Jumps,
+    model: PressureModel,
+) {
+    for (e, j) in &jumps.elements {
+        let e = *e as usize;
+        let el = &mesh.elements[e];
+        let ue = el.map(|k| u[k as usize] + j.iter().find(|x| x.0 == k).map_or(0.0, |x| x.1));
+        let v = velocity_element(&mesh.element_xy(e), &ue, model);
+        fields.vel[e] = v.vel;
+        fields.abs_vel[e] = v.abs_vel;
+        fields.pressure[e] = v.pressure;
     }
 }
 

@@ -18,6 +18,7 @@ use crate::bc::{self, BoundaryOptions};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
 use crate::gpu::solve::{self as gpu_solve, GpuSolveOptions};
+use crate::lift::{Circulation, CirculationOptions};
 use crate::mesh::pieces::check_pieces_anchored;
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::outcome::{Outcome, Progress, StageBackends, Timings};
@@ -45,6 +46,9 @@ pub struct SolveOptions {
     /// from the solve's matrix; implies the nodal velocity. Timed in `post`
     /// (`stream_function`).
     pub stream_function: bool,
+    /// Circulation round a body: by the Kutta condition or given ([`crate::lift`]). Solved
+    /// with the solve's matrix and hierarchy; timed in `solve`.
+    pub circulation: Option<CirculationOptions>,
 }
 
 /// Solves Laplace's equation with `u = values` on `nodes` and no flux elsewhere (a general
@@ -172,7 +176,7 @@ pub fn run_cancellable(
 
     let stage = Instant::now();
     progress(Progress::Stage("bc"))?;
-    let imposed = bc::impose(
+    let mut imposed = bc::impose(
         &prepared,
         &applied,
         conditions.robin_p,
@@ -234,19 +238,42 @@ pub fn run_cancellable(
         return Err(Error::Cancelled);
     }
     built.info.iterate_seconds = seconds(iterate);
-    let solver = std::mem::take(&mut built.info);
     drop(rhs);
+    prepared.restore_geometry(mesh);
+    let mut u = u;
+    let circulation = match (&opts.circulation, cg_outcome.converged) {
+        (Some(c), true) => {
+            progress(Progress::Stage("circulation"))?;
+            let (circulation, _) = crate::lift::add_circulation(
+                mesh,
+                &prepared,
+                &applied,
+                &mut imposed,
+                &built,
+                c,
+                opts.cg,
+                &mut u,
+            )?;
+            Some(circulation)
+        }
+        _ => None,
+    };
+    let jumps = circulation
+        .as_ref()
+        .map(|c| c.jumps.clone())
+        .unwrap_or_default();
+    let solver = std::mem::take(&mut built.info);
     t.solve = seconds(stage);
 
     let stage = Instant::now();
     progress(Progress::Stage("post"))?;
-    prepared.restore_geometry(mesh);
-    let (fields, ran) = kernels.run(
+    let (mut fields, ran) = kernels.run(
         "post",
         &mut gpu_fallbacks,
         |gpu| gpu.velocity(&prepared, &u, opts.pressure),
         || velocity_cpu(&prepared, &u, opts.pressure),
     )?;
+    crate::post::patch_cut_elements(&mut fields, &prepared, &u, &jumps, opts.pressure);
     stages.post = ran;
     let boundary = imposed.report(&prepared, &applied, conditions.by_group, &u);
     let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
@@ -260,7 +287,7 @@ pub fn run_cancellable(
     let nodal = if opts.nodal_velocity || opts.stream_function {
         let part = Instant::now();
         progress(Progress::Stage("recovery"))?;
-        let velocity = crate::recovery::nodal_velocity(&prepared, &u)?;
+        let velocity = crate::recovery::nodal_velocity_with_jumps(&prepared, &u, &jumps)?;
         t.recovery = seconds(part);
         let psi = if opts.stream_function {
             let part = Instant::now();
@@ -269,7 +296,7 @@ pub fn run_cancellable(
             // the boundary; where the boundary does not fix them, K from the solve's matrix
             // (no second assembly) and a hierarchy of its own.
             let on_boundary = crate::recovery::stream_function_on_boundary(
-                &prepared, &u, &velocity, &applied, &imposed, &built,
+                &prepared, &u, &jumps, &velocity, &applied, &imposed, &built,
             )?;
             let psi = match (on_boundary, built.matrix_copy()) {
                 (Some(psi), _) => (psi, StreamRoute::SolvesHierarchy),
@@ -277,12 +304,13 @@ pub fn run_cancellable(
                     crate::recovery::stream_function_of(
                         &prepared,
                         &u,
+                        &jumps,
                         imposed.unimposed(&prepared, &applied, k),
                     )?,
                     StreamRoute::OwnSetUp,
                 ),
                 (None, None) => (
-                    crate::recovery::stream_function(&prepared, &u)?,
+                    crate::recovery::stream_function_with_jumps(&prepared, &u, &jumps)?,
                     StreamRoute::OwnSetUp,
                 ),
             };
@@ -328,5 +356,9 @@ pub fn run_cancellable(
         gpu_fallbacks,
         gpu_solve,
         nodal,
+        circulation: circulation.map(|c| Circulation {
+            jumps: c.jumps.renumbered(&prepared.input_node),
+            ..c
+        }),
     })
 }

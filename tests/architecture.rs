@@ -23,22 +23,28 @@ const ROOMS: &[(&str, &[&str])] = &[
     (
         "recovery",
         &[
-            "assembly", "bc", "element", "error", "mesh", "solver", "sparse",
+            "assembly", "bc", "element", "error", "mesh", "post", "solver", "sparse",
         ],
     ),
-    ("surface", &["element", "error", "mesh"]),
+    ("surface", &["element", "error", "mesh", "post"]),
+    (
+        "lift",
+        &[
+            "bc", "element", "error", "mesh", "post", "solver", "surface",
+        ],
+    ),
     ("settings", &["error", "gpu"]),
     (
         "outcome",
         &[
-            "bc", "error", "gpu", "post", "recovery", "settings", "solver",
+            "bc", "error", "gpu", "lift", "post", "recovery", "settings", "solver",
         ],
     ),
     (
         "solve",
         &[
-            "assembly", "bc", "element", "error", "gpu", "mesh", "outcome", "post", "recovery",
-            "settings", "solver",
+            "assembly", "bc", "element", "error", "gpu", "lift", "mesh", "outcome", "post",
+            "recovery", "settings", "solver",
         ],
     ),
     (
@@ -50,7 +56,8 @@ const ROOMS: &[(&str, &[&str])] = &[
     (
         "output",
         &[
-            "bc", "element", "error", "gpu", "mesh", "outcome", "settings", "solve", "surface",
+            "bc", "element", "error", "gpu", "lift", "mesh", "outcome", "settings", "solve",
+            "surface",
         ],
     ),
 ];

@@ -265,6 +265,14 @@ impl Imposed {
         &self.dirichlet
     }
 
+    /// Adds `scale` times `extra` (a load on every node) to the natural load of the eliminated
+    /// rows, so that the reactions count it: a cut's jumps load the far field's rows.
+    pub fn add_load(&mut self, extra: &[f64], scale: f64) {
+        for (f, i) in self.load.iter_mut().zip(self.dirichlet.nodes()) {
+            *f += scale * extra[i as usize];
+        }
+    }
+
     /// The Robin coefficient the velocity conditions put into the matrix.
     pub fn robin_p(&self) -> f64 {
         self.robin_p

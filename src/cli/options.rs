@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use potflow::bc::BoundaryOptions;
 use potflow::bc::BoundarySpec;
 use potflow::element::PressureModel;
+use potflow::lift::{CirculationOptions, CirculationRule};
 use potflow::gpu::GpuContext;
 use potflow::mesh::{generate, Mesh};
 use potflow::settings::{Backend, PrecisionChoice, RunSettings, SolveOn};
@@ -114,9 +115,83 @@ pub struct ProblemArgs {
     pub max_iter: i64,
     #[command(flatten)]
     pub boundary: BoundaryArgs,
+    #[command(flatten)]
+    pub lift: LiftArgs,
     /// Worker threads (rayon pool size); 1 gives the serial baseline. Default: all cores.
     #[arg(long, allow_negative_numbers = true)]
     pub threads: Option<i64>,
+}
+
+/// Circulation round a body (docs/method.md, "Lift").
+#[derive(Debug, Args, Default, Clone)]
+pub struct LiftArgs {
+    /// Give the body whose outline is boundary group GROUP the circulation of the Kutta
+    /// condition (the flow leaves its trailing edge smoothly: lift). Needs a stream far field
+    /// (--bc farfield=stream:U@ALPHA); the report's surface entry for GROUP gains the
+    /// circulation, cl, cd and cm_c4.
+    #[arg(long, value_name = "GROUP")]
+    pub kutta: Option<String>,
+    /// The trailing edge for --kutta: the outline's corner nearest X,Y. Default: the
+    /// outline's sharpest corner.
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
+    pub trailing_edge: Option<String>,
+    /// A given circulation round a body instead of the Kutta condition: GROUP=GAMMA, in
+    /// m²/s, clockwise positive (lift in a stream from the left).
+    #[arg(long, value_name = "GROUP=GAMMA", allow_hyphen_values = true)]
+    pub circulation: Option<String>,
+}
+
+impl LiftArgs {
+    /// The circulation asked for, checked.
+    pub fn options(&self) -> Result<Option<CirculationOptions>> {
+        let trailing_edge = match &self.trailing_edge {
+            None => None,
+            Some(t) => {
+                if self.kutta.is_none() {
+                    bail!("--trailing-edge places the Kutta condition: give --kutta GROUP too");
+                }
+                let xy: Vec<f64> = t
+                    .split(',')
+                    .map(|v| v.trim().parse::<f64>())
+                    .collect::<std::result::Result<_, _>>()
+                    .ok()
+                    .filter(|v: &Vec<f64>| v.len() == 2 && v.iter().all(|x| x.is_finite()))
+                    .with_context(|| {
+                        format!("--trailing-edge `{t}`: expected X,Y, two numbers (e.g. 1,0)")
+                    })?;
+                Some([xy[0], xy[1]])
+            }
+        };
+        match (&self.kutta, &self.circulation) {
+            (Some(_), Some(_)) => {
+                bail!("--kutta and --circulation both fix the circulation: give one of them")
+            }
+            (Some(group), None) => Ok(Some(CirculationOptions {
+                group: group.clone(),
+                rule: CirculationRule::Kutta { trailing_edge },
+            })),
+            (None, Some(text)) => {
+                let (group, value) = text.split_once('=').with_context(|| {
+                    format!("--circulation `{text}`: expected GROUP=GAMMA (e.g. cylinder=2.5)")
+                })?;
+                let gamma: f64 = value.trim().parse().ok().filter(|g: &f64| g.is_finite()).with_context(|| {
+                    format!("--circulation `{text}`: `{value}` is not a number (m²/s)")
+                })?;
+                in_range(
+                    "--circulation",
+                    gamma.abs(),
+                    0.0,
+                    1e9,
+                    "a circulation with |Γ| ≤ 1e9 m²/s",
+                )?;
+                Ok(Some(CirculationOptions {
+                    group: group.trim().to_string(),
+                    rule: CirculationRule::Given(gamma),
+                }))
+            }
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 /// Where the inlet and the outlet are (solve, check, info).
@@ -263,6 +338,7 @@ impl ProblemArgs {
             },
             nodal_velocity: false,
             stream_function: false,
+            circulation: self.lift.options()?,
         })
     }
 

@@ -81,6 +81,16 @@ struct OutputPlan {
 }
 
 impl SolveArgs {
+    /// Whether no output option names a file or directory (everything then goes into
+    /// ./potflow-out).
+    fn writes_nothing_named(&self) -> bool {
+        self.json.is_none()
+            && self.output.is_none()
+            && self.vtu.is_none()
+            && self.plot.png.is_none()
+            && self.out.is_none()
+    }
+
     fn output_plan(&self) -> Result<OutputPlan> {
         let mut plan = OutputPlan::default();
         let mut add = |option, path: &PathBuf, writer: Box<dyn Writer>| {
@@ -262,9 +272,20 @@ impl OutputPlan {
     }
 }
 
-pub fn run(args: SolveArgs) -> Result<()> {
+pub fn run(mut args: SolveArgs) -> Result<()> {
     let started = Instant::now();
     let mut opts = args.problem.options()?;
+    // The body with circulation is a surface too: its coefficients are there, and its CSV
+    // where the outputs go into a directory.
+    let mut surfaces = args.surfaces.clone();
+    if let Some(c) = &opts.circulation {
+        if !surfaces.contains(&c.group) {
+            surfaces.push(c.group.clone());
+            if args.out.is_some() || args.writes_nothing_named() {
+                args.surfaces.push(c.group.clone());
+            }
+        }
+    }
     let outputs = args.output_plan()?;
     let plot = args.plot.style()?;
     outputs.check(args.mesh.as_deref())?;
@@ -303,10 +324,15 @@ pub fn run(args: SolveArgs) -> Result<()> {
             );
         }
     }
-    for group in &args.surfaces {
+    let asked = opts
+        .circulation
+        .iter()
+        .map(|c| (c.option(), &c.group))
+        .chain(args.surfaces.iter().map(|g| ("--surface", g)));
+    for (option, group) in asked {
         if !mesh.groups.iter().any(|g| &g.name == group) {
             bail!(
-                "{}: --surface {group}: no such boundary group (the groups: {})",
+                "{}: {option} {group}: no such boundary group (the groups: {})",
                 mesh.source,
                 mesh.groups
                     .iter()
@@ -342,7 +368,7 @@ pub fn run(args: SolveArgs) -> Result<()> {
     let converged = outcome.cg.converged;
     let surfaces_start = Instant::now();
     let surfaces = if converged {
-        args.surfaces
+        surfaces
             .iter()
             .map(|group| surface_of(&mesh, &outcome, &opts, group, args.u_ref))
             .collect::<Result<Vec<_>>>()?
@@ -432,14 +458,27 @@ fn surface_of(
             format!("--surface {group}: no stream or inflow speed to refer Cp to: give --u-ref")
         })?;
     let nodal = outcome.nodal.as_ref().map(|n| n.velocity.as_slice());
-    Ok(potflow::surface::surface(
+    let circulation = outcome.circulation.as_ref();
+    let lift = circulation
+        .filter(|c| c.group == group)
+        .map(|c| potflow::surface::LiftInput {
+            circulation: c.circulation,
+            leading_edge: c.leading_edge,
+            trailing_edge: c.trailing_edge,
+            far_end: c.chord_end,
+        });
+    Ok(potflow::surface::surface_with(
         mesh,
         &outcome.u,
         nodal,
-        group,
-        normal,
-        opts.pressure,
-        reference,
-        stream.map_or(0.0, |s| s.1),
+        &potflow::surface::SurfaceSpec {
+            group,
+            normal,
+            model: opts.pressure,
+            u_ref: reference,
+            stream_angle_deg: stream.map_or(0.0, |s| s.1),
+            jumps: circulation.map(|c| &c.jumps),
+            lift,
+        },
     )?)
 }

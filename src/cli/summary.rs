@@ -89,12 +89,45 @@ pub fn print(r: &Report, o: &Outcome) {
              (U_ref {} m/s, ℓ {:.6} m); rows run {}",
             f.group, f.length, f.fx, f.fy, f.cx, f.cy, f.u_ref, f.reference_length, f.runs
         );
-        if let Some(sharpest) = f
+        if let Some(l) = &f.lift {
+            let how = match r.circulation.as_ref() {
+                Some(c) if c.rule == "kutta" => format!(
+                    "the Kutta condition at ({:.6}, {:.6}); the wake cut along {} elements",
+                    l.trailing_edge[0] + 0.0,
+                    l.trailing_edge[1] + 0.0,
+                    c.cut_elements
+                ),
+                _ => "given".to_string(),
+            };
+            println!(
+                "  lift      {}: Γ {:.6} m²/s ({how}); Cl {:.5} (2Γ/Uc {:.5}), Cd {:.2e}, \
+                 Cm(c/4) {:.5} at α {:.3}°, chord {:.6} m",
+                f.group,
+                l.circulation,
+                l.cl,
+                l.cl_circulation,
+                l.cd,
+                l.cm_c4,
+                l.alpha,
+                l.chord
+            );
+        }
+        // A trailing edge where the Kutta condition holds is no longer singular.
+        let kutta_edge = r
+            .circulation
+            .as_ref()
+            .filter(|c| c.rule == "kutta" && c.group == f.group)
+            .and_then(|c| c.trailing_edge);
+        let singular: Vec<_> = f
             .sharp_edges
+            .iter()
+            .filter(|e| kutta_edge.is_none_or(|t| (e.x, e.y) != (t[0], t[1])))
+            .collect();
+        if let Some(sharpest) = singular
             .iter()
             .max_by(|a, b| a.fluid_angle_deg.total_cmp(&b.fluid_angle_deg))
         {
-            let count = match f.sharp_edges.len() {
+            let count = match singular.len() {
                 1 => "a sharp edge".to_string(),
                 n => format!("{n} sharp edges, the sharpest"),
             };

@@ -205,6 +205,9 @@ pub struct Report {
     /// `--surface` groups: length, pressure force and its coefficients (their rows are in
     /// the CSV files).
     pub surfaces: Vec<crate::surface::Surface>,
+    /// `--kutta` / `--circulation`: the circulation, where the cut lies, the unit solve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circulation: Option<crate::lift::Circulation>,
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -279,6 +282,7 @@ impl Report {
                 gpu_buffer_mb: gpu.map_or(0.0, |g| gpu_bytes(g, outcome) as f64 / 1048576.0),
             },
             surfaces: Vec::new(),
+            circulation: outcome.circulation.clone(),
             problem: ProblemReport {
                 inlet_velocity: outcome.conditions.inlet_velocity(),
                 robin_p: outcome.conditions.robin_p,

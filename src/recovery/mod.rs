@@ -25,7 +25,8 @@ use std::ops::ControlFlow;
 
 pub mod stream;
 pub use stream::{
-    stream_function, stream_function_of, stream_function_on_boundary, StreamRoute, PSI_RTOL,
+    stream_function, stream_function_of, stream_function_on_boundary, stream_function_with_jumps,
+    StreamRoute, PSI_RTOL,
 };
 
 use rayon::prelude::*;
@@ -34,6 +35,7 @@ use crate::assembly::CsrPattern;
 use crate::element::{gauss3x3, gradients, shape, PressureModel, NODES, SLOTS};
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
+use crate::post::{element_potential, Jumps};
 use crate::solver::{cg, CgOptions, Preconditioner};
 use crate::sparse::spmv::LinearOperator;
 use crate::sparse::Matrix;
@@ -158,13 +160,24 @@ impl Preconditioner for BothJacobi {
 
 /// The L2 projection of −∇uₕ onto the nodes of `mesh` (solver order in, solver order out).
 pub fn nodal_velocity(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<[f64; 2]>> {
+    nodal_velocity_with_jumps(mesh, u, &Jumps::default())
+}
+
+/// [`nodal_velocity`] of a potential that jumps across a cut: uₕ on each element is u plus
+/// its `jumps`.
+pub fn nodal_velocity_with_jumps(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    jumps: &Jumps,
+) -> Result<Vec<[f64; 2]>> {
     // The element matrices straight into the slots the scatter reads, the loads beside.
+    let jumps = jumps.by_element();
     let mut slots = vec![0.0; SLOTS * mesh.elements()];
     let loads: Vec<[[f64; NODES]; 2]> = slots
         .par_chunks_mut(SLOTS)
         .enumerate()
         .map(|(e, m)| {
-            let ue = mesh.elements[e].map(|k| u[k as usize]);
+            let ue = element_potential(u, &mesh.elements[e], jumps.get(&(e as u32)));
             element_projection(&mesh.element_xy(e), &ue, m)
         })
         .collect();

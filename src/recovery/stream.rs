@@ -44,6 +44,7 @@ use crate::bc::{AppliedCondition, Condition, Imposed};
 use crate::element::{edge_shape, gauss3x3, gradients, EDGES, GAUSS3_W, GAUSS3_X, NODES};
 use crate::error::Result;
 use crate::mesh::PreparedMesh;
+use crate::post::{element_potential, Jumps};
 use crate::solver::{cg, Amg, AmgOptions, BuiltSolver, CgOptions};
 use crate::sparse::Matrix;
 
@@ -56,12 +57,13 @@ pub const PSI_RTOL: f64 = 1e-8;
 
 /// The right-hand side of ψ's problem, ∫ ∇Nᵢ · (∂uₕ/∂y, −∂uₕ/∂x) dΩ, summed in element
 /// order.
-fn stream_load(mesh: &PreparedMesh, u: &[f64]) -> Vec<f64> {
+fn stream_load(mesh: &PreparedMesh, u: &[f64], jumps: &Jumps) -> Vec<f64> {
+    let jumps = jumps.by_element();
     let per_element: Vec<[f64; NODES]> = (0..mesh.elements())
         .into_par_iter()
         .map(|e| {
             let xy = mesh.element_xy(e);
-            let ue = mesh.elements[e].map(|k| u[k as usize]);
+            let ue = element_potential(u, &mesh.elements[e], jumps.get(&(e as u32)));
             let mut b = [0.0; NODES];
             for (xi, eta, w) in gauss3x3() {
                 let (d, det) = gradients(xi, eta, &xy);
@@ -88,8 +90,14 @@ fn stream_load(mesh: &PreparedMesh, u: &[f64]) -> Vec<f64> {
 /// mesh piece: K assembled here. Within a run, [`stream_function_of`] takes K from the
 /// solve instead.
 pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
+    stream_function_with_jumps(mesh, u, &Jumps::default())
+}
+
+/// [`stream_function`] of a potential that jumps across a cut (u plus `jumps` on each
+/// element): ψ is single-valued all the same.
+pub fn stream_function_with_jumps(mesh: &PreparedMesh, u: &[f64], jumps: &Jumps) -> Result<Vec<f64>> {
     let sys = crate::assembly::assemble(mesh);
-    stream_function_of(mesh, u, sys.matrix)
+    stream_function_of(mesh, u, jumps, sys.matrix)
 }
 
 /// The stream function of `u` with K (`stiffness`, as assembled, no conditions) given;
@@ -97,10 +105,11 @@ pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
 pub fn stream_function_of(
     mesh: &PreparedMesh,
     u: &[f64],
+    jumps: &Jumps,
     mut stiffness: Matrix,
 ) -> Result<Vec<f64>> {
     let n = mesh.nodes();
-    let mut rhs = stream_load(mesh, u);
+    let mut rhs = stream_load(mesh, u, jumps);
     let started = std::time::Instant::now();
     // One node fixed: the rest of ψ follows (the mesh is connected through the Laplace
     // problem's own check; a disconnected piece would be singular, and its ψ is set to 0).
@@ -323,6 +332,7 @@ fn boundary_values(
 pub fn stream_function_on_boundary(
     mesh: &PreparedMesh,
     u: &[f64],
+    jumps: &Jumps,
     v: &[[f64; 2]],
     applied: &[AppliedCondition],
     imposed: &Imposed,
@@ -347,7 +357,7 @@ pub fn stream_function_on_boundary(
     else {
         return Ok(None); // a Dirichlet node off the boundary loop
     };
-    let mut rhs = stream_load(mesh, u);
+    let mut rhs = stream_load(mesh, u, jumps);
     rows.eliminate(&values, &mut rhs);
     let mut psi = vec![0.0; mesh.nodes()];
     for (i, &g) in rows.nodes().zip(&values) {

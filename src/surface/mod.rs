@@ -25,9 +25,13 @@
 
 use std::collections::HashMap;
 
+pub mod lift;
+pub use lift::{LiftCoefficients, LiftInput};
+
 use crate::element::{edge_shape, PressureModel, EDGES, GAUSS3_W, GAUSS3_X};
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
+use crate::post::Jumps;
 
 /// The normal velocity on the surface.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,6 +76,9 @@ pub struct Surface {
     pub runs: String,
     /// Where the fluid turns round a sharp edge and the velocity is singular.
     pub sharp_edges: Vec<SharpEdge>,
+    /// A body with circulation: its lift, drag and moment coefficients.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub lift: Option<LiftCoefficients>,
     #[serde(skip)]
     pub rows: Vec<SurfaceRow>,
 }
@@ -129,8 +136,8 @@ fn sharp_edges(
 }
 
 /// The group's edges as (end, mid, end) input nodes, oriented counter-clockwise round their
-/// element.
-fn oriented_edges(mesh: &Mesh, group: &str) -> Result<Vec<[u32; 3]>> {
+/// element, each with its element.
+fn oriented_edges(mesh: &Mesh, group: &str) -> Result<Vec<([u32; 3], u32)>> {
     let fail = |reason: String| Error::Mesh {
         source_name: mesh.source.clone(),
         reason,
@@ -147,8 +154,8 @@ fn oriented_edges(mesh: &Mesh, group: &str) -> Result<Vec<[u32; 3]>> {
         .enumerate()
         .map(|(i, e)| (key(e), i))
         .collect();
-    let mut out: Vec<Option<[u32; 3]>> = vec![None; g.edges.len()];
-    for el in &mesh.quad8 {
+    let mut out: Vec<Option<([u32; 3], u32)>> = vec![None; g.edges.len()];
+    for (index, el) in mesh.quad8.iter().enumerate() {
         // Signed area of the corner polygon: negative for a clockwise element.
         let c: Vec<[f64; 2]> = (0..4)
             .map(|k| [mesh.x[el[k] as usize], mesh.y[el[k] as usize]])
@@ -162,7 +169,7 @@ fn oriented_edges(mesh: &Mesh, group: &str) -> Result<Vec<[u32; 3]>> {
                 if area < 0.0 {
                     e.swap(0, 2);
                 }
-                out[i] = Some(e);
+                out[i] = Some((e, index as u32));
             }
         }
     }
@@ -187,6 +194,23 @@ fn geometry(xy: &[[f64; 2]; 3], s: f64) -> ([f64; 2], f64, [f64; 2]) {
     (p, j, [d[1] / j, -d[0] / j])
 }
 
+/// What to compute on a group, beyond the mesh and the fields.
+#[derive(Debug, Clone, Copy)]
+pub struct SurfaceSpec<'a> {
+    pub group: &'a str,
+    pub normal: NormalVelocity,
+    pub model: PressureModel,
+    /// The speed Cp and the coefficients refer to, m/s.
+    pub u_ref: f64,
+    /// The stream's direction, degrees: orients ℓ, lift and drag.
+    pub stream_angle_deg: f64,
+    /// The potential's jumps across a wake cut (input numbering), where there is one.
+    pub jumps: Option<&'a Jumps>,
+    /// The body's circulation and chord, for its lift coefficients (a `--kutta` or
+    /// `--circulation` group).
+    pub lift: Option<LiftInput>,
+}
+
 /// The surface quantities of `group`. `nodal` is the recovered nodal velocity (input order),
 /// needed for [`NormalVelocity::Recovered`]; `stream_angle_deg` orients ℓ.
 #[allow(clippy::too_many_arguments)]
@@ -200,14 +224,52 @@ pub fn surface(
     u_ref: f64,
     stream_angle_deg: f64,
 ) -> Result<Surface> {
-    let edges = oriented_edges(mesh, group)?;
+    let spec = SurfaceSpec {
+        group,
+        normal,
+        model,
+        u_ref,
+        stream_angle_deg,
+        jumps: None,
+        lift: None,
+    };
+    surface_with(mesh, u, nodal, &spec)
+}
+
+/// The surface quantities of `spec.group`, with a cut's jumps and a body's lift where the
+/// spec has them.
+pub fn surface_with(
+    mesh: &Mesh,
+    u: &[f64],
+    nodal: Option<&[[f64; 2]]>,
+    spec: &SurfaceSpec,
+) -> Result<Surface> {
+    let SurfaceSpec {
+        group,
+        normal,
+        model,
+        u_ref,
+        stream_angle_deg,
+        ..
+    } = *spec;
+    let tagged = oriented_edges(mesh, group)?;
+    let edges: Vec<[u32; 3]> = tagged.iter().map(|t| t.0).collect();
+    let owner: Vec<u32> = tagged.iter().map(|t| t.1).collect();
+    let jumps = spec.jumps.map(|j| j.by_element()).unwrap_or_default();
     let xy = |k: u32| [mesh.x[k as usize], mesh.y[k as usize]];
-    // |v| at s on edge e.
-    let speed = |e: &[u32; 3], s: f64| -> f64 {
+    // u on edge i's nodes: its element's potential.
+    let edge_u = |i: usize| {
+        let j = jumps.get(&owner[i]);
+        edges[i].map(|k| u[k as usize] + j.and_then(|j| j.get(&k)).copied().unwrap_or(0.0))
+    };
+    // |v| at s on edge i.
+    let speed = |i: usize, s: f64| -> f64 {
+        let e = &edges[i];
         let pts = e.map(xy);
+        let ue = edge_u(i);
         let (n, dn) = edge_shape(s);
         let (_, j, nrm) = geometry(&pts, s);
-        let dudl: f64 = (0..3).map(|k| dn[k] * u[e[k] as usize]).sum::<f64>() / j;
+        let dudl: f64 = (0..3).map(|k| dn[k] * ue[k]).sum::<f64>() / j;
         let vt = -dudl;
         let vn = match normal {
             NormalVelocity::Wall => 0.0,
@@ -229,15 +291,18 @@ pub fn surface(
             })
             .sum()
     };
-    // Force and length by Gauss.
-    let (mut fx, mut fy, mut length) = (0.0, 0.0, 0.0);
-    for e in &edges {
+    // Force, moment about the quarter chord (where there is a chord) and length by Gauss.
+    let pivot = spec.lift.map_or([0.0, 0.0], |l| l.quarter_chord());
+    let (mut fx, mut fy, mut mz, mut length) = (0.0, 0.0, 0.0, 0.0);
+    for (i, e) in edges.iter().enumerate() {
         let pts = e.map(xy);
         for (&s, &w) in GAUSS3_X.iter().zip(&GAUSS3_W) {
-            let (_, j, n) = geometry(&pts, s);
-            let p = model.pressure(speed(e, s));
-            fx += w * j * p * n[0];
-            fy += w * j * p * n[1];
+            let (p, j, n) = geometry(&pts, s);
+            let pressure = model.pressure(speed(i, s));
+            let (dfx, dfy) = (w * j * pressure * n[0], w * j * pressure * n[1]);
+            fx += dfx;
+            fy += dfy;
+            mz += (p[0] - pivot[0]) * dfy - (p[1] - pivot[1]) * dfx;
             length += w * j;
         }
     }
@@ -266,6 +331,9 @@ pub fn surface(
             at = edges[next][2];
         }
         order.push(chain);
+    }
+    if let Some(te) = spec.lift.and_then(|l| l.trailing_edge) {
+        lift::start_at(&mut order, &edges, &xy, te);
     }
     let mut rows = Vec::with_capacity(2 * edges.len() + order.len());
     let mut arc = 0.0;
@@ -296,14 +364,14 @@ pub fn surface(
                 None
             };
             let v0 = match before {
-                Some(b) => 0.5 * (speed(e, -1.0) + speed(&edges[b], 1.0)),
-                None => speed(e, -1.0),
+                Some(b) => 0.5 * (speed(i, -1.0) + speed(b, 1.0)),
+                None => speed(i, -1.0),
             };
             rows.push(row(e[0], arc, v0));
             rows.push(row(
                 e[1],
                 arc + length_between(&pts, -1.0, 0.0),
-                speed(e, 0.0),
+                speed(i, 0.0),
             ));
             arc += length_between(&pts, -1.0, 1.0);
         }
@@ -316,7 +384,7 @@ pub fn surface(
             }
         } else if let Some(&last) = chain.last() {
             let e = &edges[last];
-            rows.push(row(e[2], arc, speed(e, 1.0)));
+            rows.push(row(e[2], arc, speed(last, 1.0)));
         }
         let start = rows.get(chain_start).copied();
         if let (None, Some(first)) = (&runs, start) {
@@ -356,6 +424,15 @@ pub fn surface(
     let reference_length = hi - lo;
     let q = 0.5 * model.rho * u_ref * u_ref * reference_length;
     let sharp_edges = sharp_edges(&edges, &order, xy);
+    let lift = spec.lift.map(|l| {
+        l.coefficients(
+            [fx, fy],
+            mz,
+            0.5 * model.rho * u_ref * u_ref,
+            u_ref,
+            stream_angle_deg,
+        )
+    });
     Ok(Surface {
         group: group.into(),
         length,
@@ -367,18 +444,26 @@ pub fn surface(
         reference_length,
         runs: runs.unwrap_or_default(),
         sharp_edges,
+        lift,
         rows,
     })
 }
 
-/// The surface's rows as CSV with a header naming units.
+/// The surface's rows as CSV with a header naming units; a body with circulation gains x/c
+/// and the side of each row.
 pub fn csv(s: &Surface) -> String {
-    let mut out = String::from("arc_length_m,x_m,y_m,abs_vel_m_per_s,cp,pressure_pa\n");
-    for r in &s.rows {
+    let mut out = String::from("arc_length_m,x_m,y_m,abs_vel_m_per_s,cp,pressure_pa");
+    let chord = s.lift.map(|l| lift::chord_positions(&s.rows, &l));
+    out.push_str(if chord.is_some() { ",x_over_c,side\n" } else { "\n" });
+    for (i, r) in s.rows.iter().enumerate() {
         out.push_str(&format!(
-            "{:.12e},{:.12e},{:.12e},{:.12e},{:.12e},{:.12e}\n",
+            "{:.12e},{:.12e},{:.12e},{:.12e},{:.12e},{:.12e}",
             r.arc_length, r.x, r.y, r.abs_vel, r.cp, r.pressure
         ));
+        if let Some(c) = &chord {
+            out.push_str(&format!(",{:.12e},{}", c[i].0, c[i].1));
+        }
+        out.push('\n');
     }
     out
 }
