@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use potflow::bc::BoundaryOptions;
 use potflow::bc::BoundarySpec;
 use potflow::element::PressureModel;
-use potflow::lift::{CirculationOptions, CirculationRule};
 use potflow::gpu::GpuContext;
+use potflow::lift::{CirculationOptions, CirculationRule};
 use potflow::mesh::{generate, Mesh};
 use potflow::settings::{Backend, PrecisionChoice, RunSettings, SolveOn};
 use potflow::solve::SolveOptions;
@@ -174,9 +174,14 @@ impl LiftArgs {
                 let (group, value) = text.split_once('=').with_context(|| {
                     format!("--circulation `{text}`: expected GROUP=GAMMA (e.g. cylinder=2.5)")
                 })?;
-                let gamma: f64 = value.trim().parse().ok().filter(|g: &f64| g.is_finite()).with_context(|| {
-                    format!("--circulation `{text}`: `{value}` is not a number (m²/s)")
-                })?;
+                let gamma: f64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|g: &f64| g.is_finite())
+                    .with_context(|| {
+                        format!("--circulation `{text}`: `{value}` is not a number (m²/s)")
+                    })?;
                 in_range(
                     "--circulation",
                     gamma.abs(),

@@ -102,14 +102,7 @@ pub fn print(r: &Report, o: &Outcome) {
             println!(
                 "  lift      {}: Γ {:.6} m²/s ({how}); Cl {:.5} (2Γ/Uc {:.5}), Cd {:.2e}, \
                  Cm(c/4) {:.5} at α {:.3}°, chord {:.6} m",
-                f.group,
-                l.circulation,
-                l.cl,
-                l.cl_circulation,
-                l.cd,
-                l.cm_c4,
-                l.alpha,
-                l.chord
+                f.group, l.circulation, l.cl, l.cl_circulation, l.cd, l.cm_c4, l.alpha, l.chord
             );
         }
         // A trailing edge where the Kutta condition holds is no longer singular.

@@ -123,7 +123,13 @@ fn fail(input: &Mesh, reason: String) -> Error {
 
 /// ∂u/∂s on a loop edge at its start (`at_end` false) or end, u being the edge's element's
 /// potential (u plus its jumps).
-fn edge_derivative(mesh: &PreparedMesh, e: &LoopEdge, u: &[f64], jumps: &Jumps, at_end: bool) -> f64 {
+fn edge_derivative(
+    mesh: &PreparedMesh,
+    e: &LoopEdge,
+    u: &[f64],
+    jumps: &Jumps,
+    at_end: bool,
+) -> f64 {
     let jump = |k: u32| {
         jumps
             .elements
@@ -134,7 +140,11 @@ fn edge_derivative(mesh: &PreparedMesh, e: &LoopEdge, u: &[f64], jumps: &Jumps, 
     };
     let s = if at_end { 1.0 } else { -1.0 };
     let (_, dn) = edge_shape(s);
-    let d = [0, 1].map(|c| (0..3).map(|k| dn[k] * mesh.xy[e.nodes[k] as usize][c]).sum::<f64>());
+    let d = [0, 1].map(|c| {
+        (0..3)
+            .map(|k| dn[k] * mesh.xy[e.nodes[k] as usize][c])
+            .sum::<f64>()
+    });
     let du: f64 = (0..3)
         .map(|k| dn[k] * (u[e.nodes[k] as usize] + jump(e.nodes[k])))
         .sum();
@@ -144,7 +154,8 @@ fn edge_derivative(mesh: &PreparedMesh, e: &LoopEdge, u: &[f64], jumps: &Jumps, 
 /// The Kutta condition's D(u) (module docs) on the outline that starts at the trailing edge.
 fn kutta_sum(mesh: &PreparedMesh, edges: &[LoopEdge], u: &[f64], jumps: &Jumps) -> f64 {
     let (leaving, arriving) = (&edges[0], &edges[edges.len() - 1]);
-    edge_derivative(mesh, arriving, u, jumps, true) + edge_derivative(mesh, leaving, u, jumps, false)
+    edge_derivative(mesh, arriving, u, jumps, true)
+        + edge_derivative(mesh, leaving, u, jumps, false)
 }
 
 /// The stream direction of the first stream condition (radians), else 0.
@@ -180,7 +191,9 @@ pub fn add_circulation(
         ));
     }
     let trailing = match opts.rule {
-        CirculationRule::Kutta { trailing_edge: None } => TrailingEdge::Sharpest,
+        CirculationRule::Kutta {
+            trailing_edge: None,
+        } => TrailingEdge::Sharpest,
         CirculationRule::Kutta {
             trailing_edge: Some(p),
         } => TrailingEdge::Near(p),
@@ -286,7 +299,9 @@ pub fn add_circulation(
         trailing_edge_angle_deg: body.fluid_angle_deg,
         leading_edge: body.leading_edge,
         chord: body.chord(),
-        chord_end: body.trailing_edge.unwrap_or(mesh.xy[body.edges[0].nodes[0] as usize]),
+        chord_end: body
+            .trailing_edge
+            .unwrap_or(mesh.xy[body.edges[0].nodes[0] as usize]),
         cut_from: ray.centre,
         cut_elements: unit.elements.len(),
         iterations: outcome.iterations,

@@ -59,7 +59,11 @@ fn fail(mesh: &Mesh, reason: String) -> Error {
 /// The unit tangent of an edge at s ∈ [−1, 1], along its direction.
 pub fn tangent(mesh: &PreparedMesh, e: &[u32; 3], s: f64) -> [f64; 2] {
     let (_, dn) = edge_shape(s);
-    let d = [0, 1].map(|c| (0..3).map(|k| dn[k] * mesh.xy[e[k] as usize][c]).sum::<f64>());
+    let d = [0, 1].map(|c| {
+        (0..3)
+            .map(|k| dn[k] * mesh.xy[e[k] as usize][c])
+            .sum::<f64>()
+    });
     let l = d[0].hypot(d[1]);
     [d[0] / l, d[1] / l]
 }
@@ -74,20 +78,24 @@ pub fn outline(
     trailing_edge: TrailingEdge,
     option: &str,
 ) -> Result<Outline> {
-    let g = input.groups.iter().find(|g| g.name == group).ok_or_else(|| {
-        fail(
-            input,
-            format!(
-                "{option} {group}: no such boundary group (the groups: {})",
-                input
-                    .groups
-                    .iter()
-                    .map(|g| g.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    })?;
+    let g = input
+        .groups
+        .iter()
+        .find(|g| g.name == group)
+        .ok_or_else(|| {
+            fail(
+                input,
+                format!(
+                    "{option} {group}: no such boundary group (the groups: {})",
+                    input
+                        .groups
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
     let key = |a: u32, m: u32, b: u32| (a.min(b), a.max(b), m);
     let wanted: std::collections::HashSet<(u32, u32, u32)> = g
         .edges
@@ -155,14 +163,13 @@ pub fn outline(
     };
     let te = match trailing_edge {
         TrailingEdge::NotNeeded => None,
-        TrailingEdge::Near(p) => (0..n)
-            .min_by(|&a, &b| {
-                let d = |i: usize| {
-                    let q = xy(edges[i].nodes[0]);
-                    (q[0] - p[0]).hypot(q[1] - p[1])
-                };
-                d(a).total_cmp(&d(b))
-            }),
+        TrailingEdge::Near(p) => (0..n).min_by(|&a, &b| {
+            let d = |i: usize| {
+                let q = xy(edges[i].nodes[0]);
+                (q[0] - p[0]).hypot(q[1] - p[1])
+            };
+            d(a).total_cmp(&d(b))
+        }),
         TrailingEdge::Sharpest => {
             let sharpest = (0..n)
                 .max_by(|&a, &b| fluid_angle(a).total_cmp(&fluid_angle(b)))
@@ -197,7 +204,11 @@ pub fn outline(
 /// A point inside the body near its trailing edge: the midpoint of the two points of the
 /// outline at arc length `distance` from the trailing edge, one on each side. For a wedge
 /// or a cusp it lies on the bisector, inside.
-pub fn point_behind_trailing_edge(mesh: &PreparedMesh, outline: &Outline, distance: f64) -> [f64; 2] {
+pub fn point_behind_trailing_edge(
+    mesh: &PreparedMesh,
+    outline: &Outline,
+    distance: f64,
+) -> [f64; 2] {
     let start = mesh.xy[outline.edges[0].nodes[0] as usize];
     let walk = |nodes: &mut dyn Iterator<Item = u32>| {
         let mut last = start;
@@ -207,7 +218,10 @@ pub fn point_behind_trailing_edge(mesh: &PreparedMesh, outline: &Outline, distan
             let step = (p[0] - last[0]).hypot(p[1] - last[1]);
             if travelled + step >= distance && step > 0.0 {
                 let w = (distance - travelled) / step;
-                return [last[0] + w * (p[0] - last[0]), last[1] + w * (p[1] - last[1])];
+                return [
+                    last[0] + w * (p[0] - last[0]),
+                    last[1] + w * (p[1] - last[1]),
+                ];
             }
             travelled += step;
             last = p;
@@ -255,7 +269,11 @@ fn farthest_point(mesh: &PreparedMesh, edges: &[LoopEdge], from: [f64; 2]) -> [f
         for k in 0..=64 {
             let s = -1.0 + 2.0 * k as f64 / 64.0;
             let (n, _) = edge_shape(s);
-            let p = [0, 1].map(|c| (0..3).map(|j| n[j] * mesh.xy[e.nodes[j] as usize][c]).sum::<f64>());
+            let p = [0, 1].map(|c| {
+                (0..3)
+                    .map(|j| n[j] * mesh.xy[e.nodes[j] as usize][c])
+                    .sum::<f64>()
+            });
             let d = (p[0] - from[0]).hypot(p[1] - from[1]);
             if d > best.0 {
                 best = (d, p);

@@ -58,7 +58,9 @@ pub fn unit_jumps(mesh: &PreparedMesh, ray: &Ray) -> Jumps {
             let a = el.map(|k| angles[k as usize]);
             let (lo, hi) = a
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                });
             (hi - lo > PI).then(|| {
                 (
                     e as u32,

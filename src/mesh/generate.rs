@@ -75,15 +75,16 @@ pub const STREAM_GEOMETRIES: [(&str, &str); 2] = [
          --bc farfield=stream:U",
     ),
     (
-        "nacaXXXX",
-        "any NACA 4-digit section (naca0012, naca2412, ...), chord 1 from (0, 0) to (1, 0), \
+        "naca0012",
+        "the NACA 0012 section, and any other NACA 4-digit one by its name (naca2412, ...): \
+         chord 1 from (0, 0) to (1, 0), \
          closed sharp trailing edge, in a far field of 20 chords: an O-grid graded towards both \
          edges, groups `airfoil` and `farfield`; solve with --bc farfield=stream:U@ALPHA \
          --kutta airfoil",
     ),
 ];
 
-/// Every geometry [`by_name`] knows: the channels, then the flows round bodies (`nacaXXXX`
+/// Every geometry [`by_name`] knows: the channels, then the flows round bodies (`naca0012`
 /// standing for every NACA 4-digit section).
 pub fn all_geometries() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     GEOMETRIES.iter().chain(STREAM_GEOMETRIES.iter())
@@ -236,11 +237,7 @@ fn blocks(geometry: &str, m: f64) -> Option<Vec<Block>> {
                 },
             )]
         }
-        other => airfoil::blocks(
-            Arc::new(Naca4::parse(other)?),
-            airfoil::FARFIELD_CHORDS,
-            m,
-        ),
+        other => airfoil::blocks(Arc::new(Naca4::parse(other)?), airfoil::FARFIELD_CHORDS, m),
     })
 }
 
@@ -255,7 +252,9 @@ pub fn by_name(geometry: &str, nodes: usize) -> Option<Mesh> {
 /// An airfoil mesh round `outline` (named `name`) with the far field at `farfield` chords
 /// from mid-chord and about `nodes` nodes.
 pub fn airfoil(name: &str, outline: Arc<dyn Outline>, farfield: f64, nodes: usize) -> Option<Mesh> {
-    let mut mesh = sized(name, nodes, &|m| Some(airfoil::blocks(outline.clone(), farfield, m)))?;
+    let mut mesh = sized(name, nodes, &|m| {
+        Some(airfoil::blocks(outline.clone(), farfield, m))
+    })?;
     mesh.source = format!("generated {name}");
     Some(mesh)
 }

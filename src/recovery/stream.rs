@@ -95,7 +95,11 @@ pub fn stream_function(mesh: &PreparedMesh, u: &[f64]) -> Result<Vec<f64>> {
 
 /// [`stream_function`] of a potential that jumps across a cut (u plus `jumps` on each
 /// element): ψ is single-valued all the same.
-pub fn stream_function_with_jumps(mesh: &PreparedMesh, u: &[f64], jumps: &Jumps) -> Result<Vec<f64>> {
+pub fn stream_function_with_jumps(
+    mesh: &PreparedMesh,
+    u: &[f64],
+    jumps: &Jumps,
+) -> Result<Vec<f64>> {
     let sys = crate::assembly::assemble(mesh);
     stream_function_of(mesh, u, jumps, sys.matrix)
 }

@@ -454,7 +454,11 @@ pub fn surface_with(
 pub fn csv(s: &Surface) -> String {
     let mut out = String::from("arc_length_m,x_m,y_m,abs_vel_m_per_s,cp,pressure_pa");
     let chord = s.lift.map(|l| lift::chord_positions(&s.rows, &l));
-    out.push_str(if chord.is_some() { ",x_over_c,side\n" } else { "\n" });
+    out.push_str(if chord.is_some() {
+        ",x_over_c,side\n"
+    } else {
+        "\n"
+    });
     for (i, r) in s.rows.iter().enumerate() {
         out.push_str(&format!(
             "{:.12e},{:.12e},{:.12e},{:.12e},{:.12e},{:.12e}",

@@ -25,6 +25,8 @@
 //! The seam of the O-grid runs from the trailing edge straight downstream. Groups: `airfoil`
 //! (the outline) and `farfield`.
 
+pub mod coords;
+
 use std::sync::Arc;
 
 use super::blocks::Block;
@@ -82,7 +84,10 @@ impl Naca4 {
         if m == 0.0 {
             (0.0, 0.0)
         } else if x < p {
-            (m / (p * p) * (2.0 * p * x - x * x), 2.0 * m / (p * p) * (p - x))
+            (
+                m / (p * p) * (2.0 * p * x - x * x),
+                2.0 * m / (p * p) * (p - x),
+            )
         } else {
             let q = (1.0 - p) * (1.0 - p);
             (
@@ -142,14 +147,21 @@ impl ArcTable {
         let target = fraction.clamp(0.0, 1.0) * self.arc[TABLE];
         let j = self.arc.partition_point(|&a| a < target).clamp(1, TABLE);
         let (a0, a1) = (self.arc[j - 1], self.arc[j]);
-        let w = if a1 > a0 { (target - a0) / (a1 - a0) } else { 0.0 };
+        let w = if a1 > a0 {
+            (target - a0) / (a1 - a0)
+        } else {
+            0.0
+        };
         self.q[j - 1] + w * (self.q[j] - self.q[j - 1])
     }
 }
 
 /// E(μ, ν), the elliptic coordinates with foci (0, 0) and (1, 0).
 fn elliptic(mu: f64, nu: f64) -> [f64; 2] {
-    [0.5 + 0.5 * mu.cosh() * nu.cos(), -0.5 * mu.sinh() * nu.sin()]
+    [
+        0.5 + 0.5 * mu.cosh() * nu.cos(),
+        -0.5 * mu.sinh() * nu.sin(),
+    ]
 }
 
 /// The angle of the direction that bisects the trailing edge's wedge, pointing into the
@@ -245,8 +257,8 @@ impl OGrid {
     /// chord's ellipse, about 4m), the cells about square.
     fn counts(&self, m: f64) -> (usize, usize) {
         let around = ((4.0 * m).round() as usize).max(16);
-        let out = (around as f64 * (self.mu_max - self.mu0) / (2.0 * std::f64::consts::PI))
-            .round() as usize;
+        let out = (around as f64 * (self.mu_max - self.mu0) / (2.0 * std::f64::consts::PI)).round()
+            as usize;
         (around, out.max(2))
     }
 }
@@ -276,7 +288,10 @@ mod tests {
         assert!(Naca4::parse("naca2012x").is_none());
         assert!(Naca4::parse("naca2012".trim_end_matches('2')).is_none());
         assert!(Naca4::parse("naca2000").is_none(), "no thickness");
-        assert!(Naca4::parse("naca2012").is_none(), "camber without its position");
+        assert!(
+            Naca4::parse("naca2012").is_none(),
+            "camber without its position"
+        );
     }
 
     #[test]
@@ -284,7 +299,10 @@ mod tests {
         for name in ["naca0012", "naca2412", "naca6409"] {
             let n = Naca4::parse(name).unwrap();
             for side in [n.lower(0.0), n.upper(0.0)] {
-                assert!((side[0] - 1.0).abs() < 1e-12 && side[1].abs() < 1e-12, "{side:?}");
+                assert!(
+                    (side[0] - 1.0).abs() < 1e-12 && side[1].abs() < 1e-12,
+                    "{side:?}"
+                );
             }
             assert_eq!(n.lower(1.0), [0.0, 0.0]);
             assert_eq!(n.upper(1.0), [0.0, 0.0]);
