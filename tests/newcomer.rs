@@ -15,6 +15,26 @@ fn root() -> &'static Path {
 /// Each clause of docs/usage.md's Bad input list, as written there, and the tests
 /// (`file::function`) that feed potflow that input and check its one-line message.
 const PROMISES: &[(&str, &[&str])] = &[
+    (
+        "`--kutta` on a body with no sharp corner and no `--trailing-edge`",
+        &["lift::lift_options_that_cannot_work_are_refused_in_one_line"],
+    ),
+    (
+        "a `--kutta` or `--circulation` group that is not one closed outline",
+        &["lift::lift_options_that_cannot_work_are_refused_in_one_line"],
+    ),
+    (
+        "a wake that meets a boundary where the potential is fixed",
+        &["lift::lift_options_that_cannot_work_are_refused_in_one_line"],
+    ),
+    (
+        "`--kutta` with `--circulation`, or `--trailing-edge` without `--kutta`",
+        &["lift::lift_options_that_cannot_work_are_refused_in_one_line"],
+    ),
+    (
+        "an airfoil coordinate file with fewer than 10 points, a line that is not two numbers, points out of order along the chord, or an outline that crosses itself",
+        &["lift::bad_coordinate_files_are_refused_and_nothing_is_written"],
+    ),
     ("a missing file", &["cli::missing_file"]),
     (
         "a file that is neither Gmsh nor HDF5",
