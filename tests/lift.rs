@@ -388,3 +388,92 @@ fn bad_coordinate_files_are_refused_and_nothing_is_written() {
         assert!(!out.exists(), "{text}: something was written");
     }
 }
+
+#[test]
+fn mach_corrections_are_reported_and_a_supercritical_peak_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |mach: &str| {
+        surface_entry(
+            dir.path(),
+            mach,
+            &[
+                "naca0012:5000",
+                "--bc",
+                "farfield=stream:1@2",
+                "--kutta",
+                "airfoil",
+                "--mach",
+                mach,
+            ],
+            "airfoil",
+        )
+    };
+    let low = run("0.3");
+    let beta = (1.0f64 - 0.09).sqrt();
+    assert!(
+        (f(&low, "cl_prandtl_glauert") - f(&low, "cl") / beta).abs() < 1e-12,
+        "{low}"
+    );
+    // Karman-Tsien raises the lift more than Prandtl-Glauert, within a few per cent at 0.3.
+    let (kt, pg) = (f(&low, "cl_karman_tsien"), f(&low, "cl_prandtl_glauert"));
+    assert!(kt > pg && kt < 1.05 * pg, "{kt} vs {pg}");
+    assert_eq!(low["supercritical"], false);
+    // At 0.7 the corrected suction peak of NACA 0012 at 2° passes Cp* = −0.78.
+    let high = run("0.7");
+    assert_eq!(high["supercritical"], true, "{high}");
+    assert!(f(&high, "cp_min_karman_tsien") < f(&high, "cp_critical"));
+    // The surface CSV carries the corrected Cp beside the incompressible one.
+    let out = dir.path().join("csv");
+    let o = potflow(&[
+        "solve",
+        "naca0012:5000",
+        "--bc",
+        "farfield=stream:1@2",
+        "--kutta",
+        "airfoil",
+        "--mach",
+        "0.7",
+        "--out",
+        s(&out),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("passes") || summary.contains("below the critical"),
+        "{summary}"
+    );
+    let csv = std::fs::read_to_string(out.join("surface_airfoil.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",side,cp_karman_tsien"));
+    let beta = (1.0f64 - 0.49).sqrt();
+    let mut lowest = f64::INFINITY;
+    for line in lines {
+        let cols: Vec<f64> = line.split(',').filter_map(|c| c.parse().ok()).collect();
+        let (cp, kt) = (cols[4], cols[cols.len() - 1]);
+        // Karman-Tsien lies on the far side of Prandtl-Glauert from zero: a stronger
+        // correction where the flow speeds up, a weaker one at the stagnation point.
+        if cp < 0.0 {
+            assert!(kt <= cp / beta, "{cp} -> {kt}");
+        }
+        lowest = lowest.min(kt);
+    }
+    // The CSV prints 13 significant digits.
+    assert!((lowest / f(&high, "cp_min_karman_tsien") - 1.0).abs() < 1e-11);
+    refused(
+        &["solve", "naca0012:3000", "--mach", "0.5"],
+        &["--mach", "--kutta GROUP"],
+    );
+    refused(
+        &[
+            "solve",
+            "naca0012:3000",
+            "--kutta",
+            "airfoil",
+            "--mach",
+            "1.2",
+        ],
+        &["--mach must be a Mach number between 0 and 0.95, got 1.2"],
+    );
+}

@@ -139,11 +139,22 @@ pub struct LiftArgs {
     /// m²/s, clockwise positive (lift in a stream from the left).
     #[arg(long, value_name = "GROUP=GAMMA", allow_hyphen_values = true)]
     pub circulation: Option<String>,
+    /// The free stream's Mach number (below 1): the body's coefficients and minimum Cp are
+    /// also given with the Karman-Tsien and Prandtl-Glauert corrections of incompressible
+    /// flow, valid below the critical Mach number (the report says when it is passed).
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
+    pub mach: Option<f64>,
 }
 
 impl LiftArgs {
     /// The circulation asked for, checked.
     pub fn options(&self) -> Result<Option<CirculationOptions>> {
+        if let Some(m) = self.mach {
+            if self.kutta.is_none() && self.circulation.is_none() {
+                bail!("--mach corrects a body's lift: give --kutta GROUP (or --circulation) too");
+            }
+            in_range("--mach", m, 0.0, 0.95, "a Mach number between 0 and 0.95")?;
+        }
         let trailing_edge = match &self.trailing_edge {
             None => None,
             Some(t) => {
@@ -169,6 +180,7 @@ impl LiftArgs {
             (Some(group), None) => Ok(Some(CirculationOptions {
                 group: group.clone(),
                 rule: CirculationRule::Kutta { trailing_edge },
+                mach: self.mach,
             })),
             (None, Some(text)) => {
                 let (group, value) = text.split_once('=').with_context(|| {
@@ -192,6 +204,7 @@ impl LiftArgs {
                 Ok(Some(CirculationOptions {
                     group: group.trim().to_string(),
                     rule: CirculationRule::Given(gamma),
+                    mach: self.mach,
                 }))
             }
             (None, None) => Ok(None),

@@ -466,6 +466,7 @@ fn surface_of(
             leading_edge: c.leading_edge,
             trailing_edge: c.trailing_edge,
             far_end: c.chord_end,
+            mach: c.mach,
         });
     Ok(potflow::surface::surface_with(
         mesh,

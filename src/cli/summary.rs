@@ -104,6 +104,29 @@ pub fn print(r: &Report, o: &Outcome) {
                  Cm(c/4) {:.5} at α {:.3}°, chord {:.6} m",
                 f.group, l.circulation, l.cl, l.cl_circulation, l.cd, l.cm_c4, l.alpha, l.chord
             );
+            if let Some(c) = &l.compressible {
+                println!(
+                    "  mach      {}: M {}: Cl {:.5} (Karman-Tsien; Prandtl-Glauert {:.5}), \
+                     Cd {:.2e}, Cm(c/4) {:.5}; Cp min {:.4} ({:.4} incompressible), critical {:.4}",
+                    f.group,
+                    c.mach,
+                    c.cl_karman_tsien,
+                    c.cl_prandtl_glauert,
+                    c.cd_karman_tsien,
+                    c.cm_c4_karman_tsien,
+                    c.cp_min_karman_tsien,
+                    c.cp_min,
+                    c.cp_critical
+                );
+                if c.supercritical {
+                    println!(
+                        "  note      {}: the corrected minimum Cp {:.4} lies below the critical \
+                         {:.4}: the flow reaches the speed of sound there, and no correction of \
+                         incompressible flow holds",
+                        f.group, c.cp_min_karman_tsien, c.cp_critical
+                    );
+                }
+            }
         }
         // A trailing edge where the Kutta condition holds is no longer singular.
         let kutta_edge = r

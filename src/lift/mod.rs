@@ -71,6 +71,9 @@ pub enum CirculationRule {
 pub struct CirculationOptions {
     pub group: String,
     pub rule: CirculationRule,
+    /// The free stream's Mach number, for the compressibility corrections of the
+    /// coefficients (the flow itself is solved incompressible).
+    pub mach: Option<f64>,
 }
 
 impl CirculationOptions {
@@ -109,6 +112,9 @@ pub struct Circulation {
     pub cut_elements: usize,
     /// CG iterations of the unit circulation's solve.
     pub iterations: usize,
+    /// `--mach`, for the coefficients' corrections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mach: Option<f64>,
     /// The jumps of u across the cut (Γ times the unit ones), solver numbering.
     #[serde(skip)]
     pub jumps: Jumps,
@@ -305,6 +311,7 @@ pub fn add_circulation(
         cut_from: ray.centre,
         cut_elements: unit.elements.len(),
         iterations: outcome.iterations,
+        mach: opts.mach,
         jumps: unit.scaled(gamma),
     };
     Ok((circulation, outcome))

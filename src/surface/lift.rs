@@ -10,8 +10,58 @@
 //!                                             about LE + ¼ (TE − LE); nose-up positive for a
 //!                                             section with its leading edge upstream)
 //! ```
+//!
+//! **Compressibility** (`--mach M`, M < 1): corrections of the incompressible Cp, valid below
+//! the critical Mach number (where the flow first reaches the speed of sound), β = √(1 − M²):
+//!
+//! ```text
+//! Prandtl-Glauert   Cp = Cp₀ / β
+//! Karman-Tsien      Cp = Cp₀ / (β + M² / (1 + β) · Cp₀ / 2)
+//! critical          Cp* = 2 / (γ M²) · [((2 + (γ − 1) M²) / (γ + 1))^(γ/(γ−1)) − 1],  γ = 1.4
+//! ```
+//!
+//! The corrected coefficients integrate the corrected Cp round the body (Prandtl-Glauert's are
+//! the incompressible ones over β). Where the corrected minimum Cp lies below Cp*, the flow is
+//! supersonic somewhere and no correction of incompressible flow holds: the report says so.
 
 use super::SurfaceRow;
+
+/// The ratio of specific heats of air.
+pub const GAMMA_AIR: f64 = 1.4;
+
+/// Prandtl-Glauert's Cp at Mach `m` from the incompressible `cp0`.
+pub fn prandtl_glauert(cp0: f64, m: f64) -> f64 {
+    cp0 / (1.0 - m * m).sqrt()
+}
+
+/// Karman-Tsien's Cp at Mach `m` from the incompressible `cp0`.
+pub fn karman_tsien(cp0: f64, m: f64) -> f64 {
+    let beta = (1.0 - m * m).sqrt();
+    cp0 / (beta + m * m / (1.0 + beta) * cp0 / 2.0)
+}
+
+/// The Cp at which the flow reaches the speed of sound, for a free stream at Mach `m`.
+pub fn critical_cp(m: f64) -> f64 {
+    let g = GAMMA_AIR;
+    2.0 / (g * m * m) * (((2.0 + (g - 1.0) * m * m) / (g + 1.0)).powf(g / (g - 1.0)) - 1.0)
+}
+
+/// The compressibility corrections of a body's coefficients at one Mach number.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Compressible {
+    pub mach: f64,
+    pub cl_prandtl_glauert: f64,
+    pub cl_karman_tsien: f64,
+    pub cd_karman_tsien: f64,
+    pub cm_c4_karman_tsien: f64,
+    /// The smallest Cp on the surface: incompressible, and corrected by Karman-Tsien.
+    pub cp_min: f64,
+    pub cp_min_karman_tsien: f64,
+    pub cp_critical: f64,
+    /// Whether the corrected minimum Cp lies below the critical one: the correction does not
+    /// hold.
+    pub supercritical: bool,
+}
 
 /// What the run knows about the body: its circulation and where its chord lies.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +74,8 @@ pub struct LiftInput {
     pub trailing_edge: Option<[f64; 2]>,
     /// The other end of the chord where there is no trailing edge.
     pub far_end: [f64; 2],
+    /// The free stream's Mach number, for the compressibility corrections.
+    pub mach: Option<f64>,
 }
 
 /// The body's coefficients (flattened into its surface entry of the report).
@@ -45,9 +97,51 @@ pub struct LiftCoefficients {
     pub alpha: f64,
     pub leading_edge: [f64; 2],
     pub trailing_edge: [f64; 2],
+    /// With `--mach`: the corrected coefficients.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub compressible: Option<Compressible>,
+}
+
+/// ∮ Cp n ds and its moment about a point, for Cp corrected or not: the sums
+/// [`LiftInput::compressible`] needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpIntegral {
+    pub force: [f64; 2],
+    pub moment: f64,
 }
 
 impl LiftInput {
+    /// The corrected coefficients from the Karman-Tsien integral `kt` (∮ Cp n ds and its
+    /// moment, per unit dynamic pressure), the incompressible cl and the smallest Cp.
+    pub fn compressible(
+        &self,
+        kt: CpIntegral,
+        cl: f64,
+        cp_min: f64,
+        stream_angle_deg: f64,
+    ) -> Option<Compressible> {
+        let m = self.mach?;
+        let chord = self.chord();
+        let a = stream_angle_deg.to_radians();
+        let cp_min_kt = karman_tsien(cp_min, m);
+        let cp_critical = critical_cp(m);
+        Some(Compressible {
+            mach: m,
+            cl_prandtl_glauert: cl / (1.0 - m * m).sqrt(),
+            cl_karman_tsien: (-kt.force[0] * a.sin() + kt.force[1] * a.cos()) / chord,
+            cd_karman_tsien: (kt.force[0] * a.cos() + kt.force[1] * a.sin()) / chord,
+            cm_c4_karman_tsien: -kt.moment / (chord * chord),
+            cp_min,
+            cp_min_karman_tsien: cp_min_kt,
+            cp_critical,
+            supercritical: cp_min_kt < cp_critical,
+        })
+    }
+
+    fn chord(&self) -> f64 {
+        let (l, t) = (self.leading_edge, self.chord_end());
+        (t[0] - l[0]).hypot(t[1] - l[1])
+    }
     fn chord_end(&self) -> [f64; 2] {
         self.trailing_edge.unwrap_or(self.far_end)
     }
@@ -82,6 +176,7 @@ impl LiftInput {
             alpha,
             leading_edge: l,
             trailing_edge: t,
+            compressible: None,
         }
     }
 }
@@ -137,4 +232,33 @@ pub fn chord_positions(rows: &[SurfaceRow], lift: &LiftCoefficients) -> Vec<(f64
             (x, side)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_corrections_meet_their_textbook_values() {
+        // Cp* at M = 0.7 and 0.8 from the isentropic relation: −0.779 and −0.435 in the NACA
+        // tables (Anderson, Fundamentals of Aerodynamics, fig. 11.10).
+        assert!(
+            (critical_cp(0.7) + 0.779).abs() < 1e-3,
+            "{}",
+            critical_cp(0.7)
+        );
+        assert!(
+            (critical_cp(0.8) + 0.435).abs() < 1e-3,
+            "{}",
+            critical_cp(0.8)
+        );
+        // Both corrections vanish at M = 0; Karman-Tsien lies above Prandtl-Glauert in
+        // magnitude for suction peaks, and both scale small Cp by 1/β.
+        assert_eq!(karman_tsien(-0.5, 0.0), -0.5);
+        assert_eq!(prandtl_glauert(-0.5, 0.0), -0.5);
+        let beta = (1.0f64 - 0.36).sqrt();
+        assert!((prandtl_glauert(-0.5, 0.6) + 0.5 / beta).abs() < 1e-15);
+        assert!(karman_tsien(-0.5, 0.6) < prandtl_glauert(-0.5, 0.6));
+        assert!((karman_tsien(-1e-6, 0.6) / (-1e-6 / beta) - 1.0).abs() < 1e-6);
+    }
 }

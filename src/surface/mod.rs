@@ -294,11 +294,21 @@ pub fn surface_with(
     // Force, moment about the quarter chord (where there is a chord) and length by Gauss.
     let pivot = spec.lift.map_or([0.0, 0.0], |l| l.quarter_chord());
     let (mut fx, mut fy, mut mz, mut length) = (0.0, 0.0, 0.0, 0.0);
+    let mach = spec.lift.and_then(|l| l.mach);
+    let mut kt = lift::CpIntegral::default();
     for (i, e) in edges.iter().enumerate() {
         let pts = e.map(xy);
         for (&s, &w) in GAUSS3_X.iter().zip(&GAUSS3_W) {
             let (p, j, n) = geometry(&pts, s);
-            let pressure = model.pressure(speed(i, s));
+            let v = speed(i, s);
+            let pressure = model.pressure(v);
+            if let Some(m) = mach {
+                let cp = lift::karman_tsien(1.0 - (v / u_ref).powi(2), m);
+                let d = [w * j * cp * n[0], w * j * cp * n[1]];
+                kt.force[0] += d[0];
+                kt.force[1] += d[1];
+                kt.moment += (p[0] - pivot[0]) * d[1] - (p[1] - pivot[1]) * d[0];
+            }
             let (dfx, dfy) = (w * j * pressure * n[0], w * j * pressure * n[1]);
             fx += dfx;
             fy += dfy;
@@ -424,14 +434,17 @@ pub fn surface_with(
     let reference_length = hi - lo;
     let q = 0.5 * model.rho * u_ref * u_ref * reference_length;
     let sharp_edges = sharp_edges(&edges, &order, xy);
+    let cp_min = rows.iter().map(|r| r.cp).fold(f64::INFINITY, f64::min);
     let lift = spec.lift.map(|l| {
-        l.coefficients(
+        let mut c = l.coefficients(
             [fx, fy],
             mz,
             0.5 * model.rho * u_ref * u_ref,
             u_ref,
             stream_angle_deg,
-        )
+        );
+        c.compressible = l.compressible(kt, c.cl, cp_min, stream_angle_deg);
+        c
     });
     Ok(Surface {
         group: group.into(),
@@ -450,15 +463,18 @@ pub fn surface_with(
 }
 
 /// The surface's rows as CSV with a header naming units; a body with circulation gains x/c
-/// and the side of each row.
+/// and the side of each row, and with a Mach number the Karman-Tsien Cp.
 pub fn csv(s: &Surface) -> String {
     let mut out = String::from("arc_length_m,x_m,y_m,abs_vel_m_per_s,cp,pressure_pa");
     let chord = s.lift.map(|l| lift::chord_positions(&s.rows, &l));
-    out.push_str(if chord.is_some() {
-        ",x_over_c,side\n"
-    } else {
-        "\n"
-    });
+    let mach = s.lift.and_then(|l| l.compressible).map(|c| c.mach);
+    if chord.is_some() {
+        out.push_str(",x_over_c,side");
+    }
+    if mach.is_some() {
+        out.push_str(",cp_karman_tsien");
+    }
+    out.push('\n');
     for (i, r) in s.rows.iter().enumerate() {
         out.push_str(&format!(
             "{:.12e},{:.12e},{:.12e},{:.12e},{:.12e},{:.12e}",
@@ -466,6 +482,9 @@ pub fn csv(s: &Surface) -> String {
         ));
         if let Some(c) = &chord {
             out.push_str(&format!(",{:.12e},{}", c[i].0, c[i].1));
+        }
+        if let Some(m) = mach {
+            out.push_str(&format!(",{:.12e}", lift::karman_tsien(r.cp, m)));
         }
         out.push('\n');
     }
