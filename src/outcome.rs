@@ -87,6 +87,8 @@ pub struct Outcome {
     pub nodal: Option<NodalFields>,
     /// The circulation round a body, where one was asked for; its jumps in input numbering.
     pub circulation: Option<Circulation>,
+    /// `--alpha`: the body's coefficients over the angles of attack.
+    pub polar: Option<crate::lift::polar::Polar>,
 }
 
 impl Outcome {

@@ -18,6 +18,7 @@ use crate::bc::{self, BoundaryOptions};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
 use crate::gpu::solve::{self as gpu_solve, GpuSolveOptions};
+use crate::lift::polar::PolarRun;
 use crate::lift::{Circulation, CirculationOptions};
 use crate::mesh::pieces::check_pieces_anchored;
 use crate::mesh::{Mesh, PreparedMesh};
@@ -241,10 +242,11 @@ pub fn run_cancellable(
     drop(rhs);
     prepared.restore_geometry(mesh);
     let mut u = u;
-    let circulation = match (&opts.circulation, cg_outcome.converged) {
+    let (circulation, polar) = match (&opts.circulation, cg_outcome.converged) {
         (Some(c), true) => {
             progress(Progress::Stage("circulation"))?;
-            let (circulation, _) = crate::lift::add_circulation(
+            let u0 = (!c.polar.is_empty()).then(|| u.clone());
+            let (circulation, unit) = crate::lift::add_circulation(
                 mesh,
                 &prepared,
                 &applied,
@@ -254,9 +256,25 @@ pub fn run_cancellable(
                 opts.cg,
                 &mut u,
             )?;
-            Some(circulation)
+            let polar = match u0 {
+                Some(u0) => {
+                    progress(Progress::Stage("polar"))?;
+                    let run = PolarRun {
+                        input: mesh,
+                        mesh: &prepared,
+                        applied: &applied,
+                        rows: imposed.dirichlet(),
+                        solver: &built,
+                        cg: opts.cg,
+                        pressure: opts.pressure,
+                    };
+                    Some(crate::lift::polar::sweep(&run, c, &unit, &u0)?)
+                }
+                None => None,
+            };
+            (Some(circulation), polar)
         }
-        _ => None,
+        _ => (None, None),
     };
     let jumps = circulation
         .as_ref()
@@ -360,5 +378,6 @@ pub fn run_cancellable(
             jumps: c.jumps.renumbered(&prepared.input_node),
             ..c
         }),
+        polar,
     })
 }

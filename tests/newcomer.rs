@@ -35,6 +35,14 @@ const PROMISES: &[(&str, &[&str])] = &[
         "an airfoil coordinate file with fewer than 10 points, a line that is not two numbers, points out of order along the chord, or an outline that crosses itself",
         &["lift::bad_coordinate_files_are_refused_and_nothing_is_written"],
     ),
+    (
+        "`--alpha` without `--kutta`, or an angle beyond ±90°",
+        &["lift::a_polar_names_its_supercritical_angles_and_refuses_what_it_cannot_turn"],
+    ),
+    (
+        "`--mach` without a lifting body, or outside 0..0.95",
+        &["lift::mach_corrections_are_reported_and_a_supercritical_peak_is_named"],
+    ),
     ("a missing file", &["cli::missing_file"]),
     (
         "a file that is neither Gmsh nor HDF5",

@@ -144,11 +144,74 @@ pub struct LiftArgs {
     /// flow, valid below the critical Mach number (the report says when it is passed).
     #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub mach: Option<f64>,
+    /// A polar with --kutta: the body's coefficients at each angle of attack (degrees) of
+    /// LIST, `FROM:TO:STEP` (e.g. -4:12:2) or `A,B,C`, from one set-up and three solves;
+    /// polar.csv and polar.png in the output directory, and `polar` in the report. The run's
+    /// own fields are at the far field's stream angle.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub alpha: Option<String>,
+}
+
+/// The angles of `--alpha`: `FROM:TO:STEP` (TO included) or a comma-separated list, each
+/// within ±90°.
+pub fn parse_angles(text: &str) -> Result<Vec<f64>> {
+    let number = |v: &str| -> Result<f64> {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .with_context(|| {
+                format!(
+                    "--alpha `{text}`: `{}` is not a number of degrees",
+                    v.trim()
+                )
+            })
+    };
+    let angles = match text.split(':').collect::<Vec<_>>()[..] {
+        [from, to, step] => {
+            let (from, to, step) = (number(from)?, number(to)?, number(step)?);
+            if step == 0.0 || (to - from) * step < 0.0 {
+                bail!("--alpha `{text}`: the step must lead from {from} to {to}");
+            }
+            let count = ((to - from) / step + 1e-9).floor() + 1.0;
+            if count > potflow::lift::polar::MAX_ANGLES as f64 {
+                bail!(
+                    "--alpha `{text}`: {count} angles; a polar takes at most {}",
+                    potflow::lift::polar::MAX_ANGLES
+                );
+            }
+            (0..count as usize)
+                .map(|i| ((from + i as f64 * step) * 1e9).round() / 1e9)
+                .collect()
+        }
+        [list] => list.split(',').map(number).collect::<Result<Vec<_>>>()?,
+        _ => bail!("--alpha `{text}`: expected FROM:TO:STEP (e.g. -4:12:2) or A,B,C"),
+    };
+    if angles.len() > potflow::lift::polar::MAX_ANGLES {
+        bail!(
+            "--alpha: {} angles; a polar takes at most {}",
+            angles.len(),
+            potflow::lift::polar::MAX_ANGLES
+        );
+    }
+    if let Some(a) = angles.iter().find(|a| a.abs() > 90.0) {
+        bail!("--alpha `{text}`: {a}° lies outside -90..90 (the trailing edge would lead)");
+    }
+    Ok(angles)
 }
 
 impl LiftArgs {
     /// The circulation asked for, checked.
     pub fn options(&self) -> Result<Option<CirculationOptions>> {
+        let polar = match &self.alpha {
+            None => Vec::new(),
+            Some(_) if self.kutta.is_none() => {
+                bail!(
+                    "--alpha sweeps the angle of attack of a lifting body: give --kutta GROUP too"
+                )
+            }
+            Some(text) => parse_angles(text)?,
+        };
         if let Some(m) = self.mach {
             if self.kutta.is_none() && self.circulation.is_none() {
                 bail!("--mach corrects a body's lift: give --kutta GROUP (or --circulation) too");
@@ -181,6 +244,7 @@ impl LiftArgs {
                 group: group.clone(),
                 rule: CirculationRule::Kutta { trailing_edge },
                 mach: self.mach,
+                polar,
             })),
             (None, Some(text)) => {
                 let (group, value) = text.split_once('=').with_context(|| {
@@ -205,6 +269,7 @@ impl LiftArgs {
                     group: group.trim().to_string(),
                     rule: CirculationRule::Given(gamma),
                     mach: self.mach,
+                    polar,
                 }))
             }
             (None, None) => Ok(None),
@@ -472,5 +537,35 @@ impl Drop for SolveProgress {
     /// An error leaves no stale progress line above its message.
     fn drop(&mut self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_angles;
+
+    #[test]
+    fn angle_lists_and_ranges_are_read_and_bad_ones_refused() {
+        assert_eq!(
+            parse_angles("-4:12:4").unwrap(),
+            [-4.0, 0.0, 4.0, 8.0, 12.0]
+        );
+        assert_eq!(parse_angles("0:1:0.1").unwrap().len(), 11);
+        assert_eq!(parse_angles("0:1:0.1").unwrap()[3], 0.3);
+        assert_eq!(parse_angles("12:-4:-8").unwrap(), [12.0, 4.0, -4.0]);
+        assert_eq!(parse_angles("0, 2,5").unwrap(), [0.0, 2.0, 5.0]);
+        assert_eq!(parse_angles("3").unwrap(), [3.0]);
+        for (bad, says) in [
+            ("0:10:-1", "the step must lead from 0 to 10"),
+            ("0:10:0", "the step must lead"),
+            ("0:1e9:1e-3", "a polar takes at most"),
+            ("0,x", "`x` is not a number"),
+            ("0:5", "expected FROM:TO:STEP"),
+            ("95", "outside -90..90"),
+            ("nan", "`nan` is not a number"),
+        ] {
+            let e = parse_angles(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use potflow::outcome::Outcome;
 use potflow::output::report::Report;
 use potflow::output::writer::{
-    Hdf5Results, JsonReport, PngPlots, Run, SurfaceCsv, VtuFile, Writer,
+    Hdf5Results, JsonReport, PngPlots, PolarFiles, Run, SurfaceCsv, VtuFile, Writer,
 };
 use potflow::output::Staged;
 use potflow::settings::Backend;
@@ -138,6 +138,9 @@ impl SolveArgs {
                         groups: self.surfaces.clone(),
                     }),
                 );
+            }
+            if self.problem.lift.alpha.is_some() {
+                add(d.clone(), Box::new(PolarFiles));
             }
             plan.dirs.push(("--out", d.clone()));
             plan.dir = Some(d);

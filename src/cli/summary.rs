@@ -158,6 +158,9 @@ pub fn print(r: &Report, o: &Outcome) {
             );
         }
     }
+    if let Some(p) = &r.polar {
+        polar(p);
+    }
     let s = &r.solution;
     println!("  u         {:.6} .. {:.6} m²/s", s.u_min, s.u_max);
     let nodal = |lo: Option<f64>, hi: Option<f64>, digits: usize, unit: &str| match (lo, hi) {
@@ -224,6 +227,52 @@ pub fn print(r: &Report, o: &Outcome) {
         println!(
             "  gpu_setup {:>8.3}  (device, shaders, pipelines: once per process, not in total)",
             t.gpu_setup
+        );
+    }
+}
+
+/// The polar in two lines: its range and its lift slope, and the angles where a correction
+/// for compressibility no longer holds.
+fn polar(p: &potflow::lift::polar::Polar) {
+    let (first, last) = match (p.points.first(), p.points.last()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return,
+    };
+    let slope = if p.points.len() > 1 && last.alpha != first.alpha {
+        format!(
+            ", on average {:.5} per degree",
+            (last.cl - first.cl) / (last.alpha - first.alpha)
+        )
+    } else {
+        String::new()
+    };
+    let cd = p.points.iter().map(|q| q.cd.abs()).fold(0.0, f64::max);
+    println!(
+        "  polar     {}: {} angles of attack, Cl {:.5} at {}° to {:.5} at {}°{slope}; |Cd| at most \
+         {:.1e}; one set-up, one more solve ({} iterations)",
+        p.group,
+        p.points.len(),
+        first.cl,
+        first.alpha,
+        last.cl,
+        last.alpha,
+        cd,
+        p.iterations
+    );
+    let over: Vec<String> = p
+        .points
+        .iter()
+        .filter(|q| q.compressible.is_some_and(|c| c.supercritical))
+        .map(|q| format!("{}", q.alpha))
+        .collect();
+    if let (false, Some(c)) = (over.is_empty(), first.compressible) {
+        println!(
+            "  note      {}: at M {} the corrected minimum Cp passes the critical {:.4} at α {}°: \
+             no correction of incompressible flow holds there",
+            p.group,
+            c.mach,
+            c.cp_critical,
+            over.join(", ")
         );
     }
 }

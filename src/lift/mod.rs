@@ -43,6 +43,7 @@
 //! each derivative the exact one of the quadratic edge at its end.
 
 pub mod outline;
+pub mod polar;
 pub mod wake;
 
 use std::ops::ControlFlow;
@@ -74,6 +75,9 @@ pub struct CirculationOptions {
     /// The free stream's Mach number, for the compressibility corrections of the
     /// coefficients (the flow itself is solved incompressible).
     pub mach: Option<f64>,
+    /// Angles of attack (degrees) of a polar ([`polar`]); empty for none. Needs the Kutta
+    /// condition.
+    pub polar: Vec<f64>,
 }
 
 impl CirculationOptions {
@@ -175,20 +179,56 @@ fn stream_angle(applied: &[AppliedCondition]) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Adds the circulation `opts` asks for to `u` (the solve's u₀, solver order), solving for the
-/// unit circulation with the solve's own matrix and hierarchy (`solver`, built with `imposed`
-/// on it); see the module docs.
-#[allow(clippy::too_many_arguments)]
-pub fn add_circulation(
+/// The unit circulation's solve and what it takes to fix Γ: the first half of
+/// [`add_circulation`], kept for a polar ([`polar`]).
+#[derive(Debug, Clone)]
+pub struct UnitCirculation {
+    /// The body's outline, from its trailing edge.
+    pub body: outline::Outline,
+    /// Where the cut's angles are measured from.
+    pub ray: Ray,
+    /// The unit jumps across the cut, solver numbering.
+    pub unit: Jumps,
+    /// u₁ (solver order): K u₁ = −Σₑ Kₑ jₑ with the vortex's far field on stream nodes.
+    pub u1: Vec<f64>,
+    /// −Σₑ Kₑ jₑ before elimination: the load that Γ = 1 adds.
+    pub load: Vec<f64>,
+    /// The Kutta sum D(u₁ + j) (module docs).
+    pub d1: f64,
+    /// u₁'s CG solve.
+    pub outcome: CgOutcome,
+}
+
+impl UnitCirculation {
+    /// Γ under `opts`' rule for the flow `u0` (solver order) without circulation.
+    pub fn gamma(&self, mesh: &PreparedMesh, opts: &CirculationOptions, u0: &[f64]) -> Result<f64> {
+        match opts.rule {
+            CirculationRule::Given(g) => Ok(g),
+            CirculationRule::Kutta { .. } => {
+                if self.d1 == 0.0 || !self.d1.is_finite() {
+                    return Err(Error::Run(format!(
+                        "{} {}: a circulation does not change the flow at the trailing edge",
+                        opts.option(),
+                        opts.group
+                    )));
+                }
+                Ok(-kutta_sum(mesh, &self.body.edges, u0, &Jumps::default()) / self.d1)
+            }
+        }
+    }
+}
+
+/// Solves for the unit circulation round `opts.group` with the solve's own matrix and
+/// hierarchy (`solver`, built with `imposed` on it); see the module docs.
+pub fn unit_circulation(
     input: &Mesh,
     mesh: &PreparedMesh,
     applied: &[AppliedCondition],
-    imposed: &mut Imposed,
+    imposed: &Imposed,
     solver: &BuiltSolver,
     opts: &CirculationOptions,
     cg: CgOptions,
-    u: &mut [f64],
-) -> Result<(Circulation, CgOutcome)> {
+) -> Result<UnitCirculation> {
     let option = opts.option();
     if imposed.robin_p() != 0.0 {
         return Err(fail(
@@ -276,24 +316,39 @@ pub fn add_circulation(
             opts.group, outcome.iterations, outcome.relative_residual
         )));
     }
-    let gamma = match opts.rule {
-        CirculationRule::Given(g) => g,
-        CirculationRule::Kutta { .. } => {
-            let d0 = kutta_sum(mesh, &body.edges, u, &Jumps::default());
-            let d1 = kutta_sum(mesh, &body.edges, &u1, &unit);
-            if d1 == 0.0 || !d1.is_finite() {
-                return Err(Error::Run(format!(
-                    "{option} {}: a circulation does not change the flow at the trailing edge",
-                    opts.group
-                )));
-            }
-            -d0 / d1
-        }
-    };
-    for (w, d) in u.iter_mut().zip(&u1) {
+    let d1 = kutta_sum(mesh, &body.edges, &u1, &unit);
+    Ok(UnitCirculation {
+        body,
+        ray,
+        unit,
+        u1,
+        load,
+        d1,
+        outcome,
+    })
+}
+
+/// Adds the circulation `opts` asks for to `u` (the solve's u₀, solver order) and its load to
+/// `imposed`, solving for the unit circulation with the solve's own matrix and hierarchy
+/// ([`unit_circulation`]). Returns what was found and the unit solve.
+#[allow(clippy::too_many_arguments)]
+pub fn add_circulation(
+    input: &Mesh,
+    mesh: &PreparedMesh,
+    applied: &[AppliedCondition],
+    imposed: &mut Imposed,
+    solver: &BuiltSolver,
+    opts: &CirculationOptions,
+    cg: CgOptions,
+    u: &mut [f64],
+) -> Result<(Circulation, UnitCirculation)> {
+    let unit = unit_circulation(input, mesh, applied, imposed, solver, opts, cg)?;
+    let gamma = unit.gamma(mesh, opts, u)?;
+    for (w, d) in u.iter_mut().zip(&unit.u1) {
         *w += gamma * d;
     }
-    imposed.add_load(&load, gamma);
+    imposed.add_load(&unit.load, gamma);
+    let body = &unit.body;
     let circulation = Circulation {
         group: opts.group.clone(),
         circulation: gamma,
@@ -308,11 +363,11 @@ pub fn add_circulation(
         chord_end: body
             .trailing_edge
             .unwrap_or(mesh.xy[body.edges[0].nodes[0] as usize]),
-        cut_from: ray.centre,
-        cut_elements: unit.elements.len(),
-        iterations: outcome.iterations,
+        cut_from: unit.ray.centre,
+        cut_elements: unit.unit.elements.len(),
+        iterations: unit.outcome.iterations,
         mach: opts.mach,
-        jumps: unit.scaled(gamma),
+        jumps: unit.unit.scaled(gamma),
     };
-    Ok((circulation, outcome))
+    Ok((circulation, unit))
 }

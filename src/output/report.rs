@@ -208,6 +208,9 @@ pub struct Report {
     /// `--kutta` / `--circulation`: the circulation, where the cut lies, the unit solve.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub circulation: Option<crate::lift::Circulation>,
+    /// `--alpha`: the body's coefficients at each angle of attack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polar: Option<crate::lift::polar::Polar>,
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -283,6 +286,7 @@ impl Report {
             },
             surfaces: Vec::new(),
             circulation: outcome.circulation.clone(),
+            polar: outcome.polar.clone(),
             problem: ProblemReport {
                 inlet_velocity: outcome.conditions.inlet_velocity(),
                 robin_p: outcome.conditions.robin_p,

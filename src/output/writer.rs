@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::png::{write_png, Field, PlotStyle};
+use super::png::{write_png, write_polar_png, Field, PlotStyle};
 use super::report::Report;
 use super::{hdf5, vtu, write_atomically, Staged};
 use crate::error::{Error, Result};
@@ -141,6 +141,24 @@ impl Writer for PngPlots {
     }
     fn needs_stream_function(&self) -> bool {
         true
+    }
+}
+
+/// `--alpha`: polar.csv and polar.png in the output directory.
+pub struct PolarFiles;
+
+impl Writer for PolarFiles {
+    fn files(&self, target: &Path) -> Vec<PathBuf> {
+        vec![target.join("polar.csv"), target.join("polar.png")]
+    }
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
+        let Some(polar) = &run.outcome.polar else {
+            return Ok(());
+        };
+        let path = staged.stage(&target.join("polar.csv"));
+        write_atomically(&path, crate::lift::polar::csv(polar).as_bytes())?;
+        let path = staged.stage(&target.join("polar.png"));
+        write_polar_png(&path, run.case, polar)
     }
 }
 

@@ -18,9 +18,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
+mod polar;
 mod raster;
 mod scale;
 
+pub use polar::write_polar_png;
 pub use scale::{colour_range, weighted_quantiles, ColourRange, RangeChoice};
 
 use super::colormap::viridis;
