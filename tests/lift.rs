@@ -269,6 +269,34 @@ fn the_csv_of_a_kutta_body_runs_from_the_trailing_edge_with_x_over_c_and_the_sid
             .unwrap()
     };
     assert!(y_at(&rows[..le]) < y_at(&rows[le + 1..]));
+    // The plots frame the body (a window wider than tall round the chord) unless `--view
+    // all` asks for the whole far field, a disc; Cp along the chord has its own plot.
+    let size = |png: &Path| {
+        let b = std::fs::read(png).unwrap();
+        let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as f64;
+        (word(16), word(20))
+    };
+    let (w, h) = size(&out.join("velocity.png"));
+    assert!(h < 0.7 * w, "{w} x {h}");
+    assert!(size(&out.join("cp_airfoil.png")).0 > 0.0);
+    let whole = dir.path().join("whole");
+    let o = potflow(&[
+        "solve",
+        "naca2412:5000",
+        "--bc",
+        "farfield=stream:1@2",
+        "--kutta",
+        "airfoil",
+        "--png",
+        s(&whole),
+        "--view",
+        "all",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (w, h) = size(&whole.join("velocity.png"));
+    assert!(h > 0.8 * w, "{w} x {h}");
 }
 
 #[test]

@@ -27,8 +27,9 @@ pub struct PlotArgs {
     /// alone sets the velocity plot; FIELD=SPEC (velocity, potential, pressure) sets one.
     #[arg(long = "range", value_name = "SPEC", allow_hyphen_values = true)]
     pub ranges: Vec<String>,
-    /// Draw the window x0,x1,y0,y1 (metres) instead of the whole domain.
-    #[arg(long, value_name = "X0,X1,Y0,Y1", allow_hyphen_values = true)]
+    /// Draw the window x0,x1,y0,y1 (metres), or `all` for the whole domain. Default: the
+    /// whole domain, or with --kutta/--circulation a window round the body.
+    #[arg(long, value_name = "X0,X1,Y0,Y1|all", allow_hyphen_values = true)]
     pub view: Option<String>,
 }
 
@@ -51,8 +52,16 @@ impl PlotArgs {
                 style.ranges[f.index()] = choice;
             }
         }
-        style.view = self.view.as_deref().map(parse_view).transpose()?;
+        style.view = match self.view.as_deref() {
+            Some("all") => None,
+            other => other.map(parse_view).transpose()?,
+        };
         Ok(style)
+    }
+
+    /// Whether `--view all` asks for the whole domain even round a lifting body.
+    pub fn whole_domain(&self) -> bool {
+        self.view.as_deref() == Some("all")
     }
 }
 

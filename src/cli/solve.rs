@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use potflow::outcome::Outcome;
 use potflow::output::report::Report;
 use potflow::output::writer::{
-    Hdf5Results, JsonReport, PngPlots, PolarFiles, Run, SurfaceCsv, VtuFile, Writer,
+    CpPlot, Hdf5Results, JsonReport, PngPlots, PolarFiles, Run, SurfaceCsv, VtuFile, Writer,
 };
 use potflow::output::Staged;
 use potflow::settings::Backend;
@@ -91,7 +91,8 @@ impl SolveArgs {
             && self.out.is_none()
     }
 
-    fn output_plan(&self) -> Result<OutputPlan> {
+    /// What to write where; `body` is the group with circulation, if any.
+    fn output_plan(&self, body: Option<&str>) -> Result<OutputPlan> {
         let mut plan = OutputPlan::default();
         let mut add = |option, path: &PathBuf, writer: Box<dyn Writer>| {
             plan.targets.push(Target {
@@ -136,6 +137,14 @@ impl SolveArgs {
                     d.clone(),
                     Box::new(SurfaceCsv {
                         groups: self.surfaces.clone(),
+                    }),
+                );
+            }
+            if let Some(group) = body {
+                add(
+                    d.clone(),
+                    Box::new(CpPlot {
+                        group: group.to_string(),
                     }),
                 );
             }
@@ -289,8 +298,8 @@ pub fn run(mut args: SolveArgs) -> Result<()> {
             }
         }
     }
-    let outputs = args.output_plan()?;
-    let plot = args.plot.style()?;
+    let outputs = args.output_plan(opts.circulation.as_ref().map(|c| c.group.as_str()))?;
+    let mut plot = args.plot.style()?;
     outputs.check(args.mesh.as_deref())?;
     opts.nodal_velocity = outputs.needs_nodal_velocity();
     opts.stream_function = outputs.needs_stream_function();
@@ -344,6 +353,10 @@ pub fn run(mut args: SolveArgs) -> Result<()> {
                     .join(", ")
             );
         }
+    }
+    // Round a lifting body the plots frame the body: the far field lies 20 chords out.
+    if let (None, Some(c), false) = (plot.view, &opts.circulation, args.plot.whole_domain()) {
+        plot.view = potflow::output::png::body_window(&mesh, &c.group);
     }
     let read_seconds = read_start.elapsed().as_secs_f64();
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::png::{write_png, write_polar_png, Field, PlotStyle};
+use super::png::{cp_file_name, write_cp_png, write_png, write_polar_png, Field, PlotStyle};
 use super::report::Report;
 use super::{hdf5, vtu, write_atomically, Staged};
 use crate::error::{Error, Result};
@@ -141,6 +141,26 @@ impl Writer for PngPlots {
     }
     fn needs_stream_function(&self) -> bool {
         true
+    }
+}
+
+/// The body with circulation: Cp along its chord, `cp_GROUP.png` in the output directory.
+pub struct CpPlot {
+    pub group: String,
+}
+
+impl Writer for CpPlot {
+    fn files(&self, target: &Path) -> Vec<PathBuf> {
+        vec![target.join(cp_file_name(&self.group))]
+    }
+    fn write(&self, run: &Run, target: &Path, staged: &Staged) -> Result<()> {
+        match run.surfaces.iter().find(|s| s.group == self.group) {
+            Some(s) => {
+                let path = staged.stage(&target.join(cp_file_name(&self.group)));
+                write_cp_png(&path, run.case, s)
+            }
+            None => Ok(()),
+        }
     }
 }
 

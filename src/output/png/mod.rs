@@ -18,10 +18,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
+mod chord;
+mod frame;
 mod polar;
 mod raster;
 mod scale;
 
+pub use chord::{cp_file_name, write_cp_png};
+pub use frame::body_window;
 pub use polar::write_polar_png;
 pub use scale::{colour_range, weighted_quantiles, ColourRange, RangeChoice};
 
@@ -496,13 +500,22 @@ pub fn write_png(
         field.file_name(),
         started.elapsed()
     );
+    settle(&tmp, path, result)
+}
+
+/// Renames the drawn plot `tmp` to `path`, or removes it where drawing failed.
+fn settle(
+    tmp: &Path,
+    path: &Path,
+    result: std::result::Result<(), Box<dyn std::error::Error>>,
+) -> Result<()> {
     match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
+        Ok(()) => std::fs::rename(tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(tmp);
             plot_error(path, e)
         }),
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp);
             Err(plot_error(path, e))
         }
     }

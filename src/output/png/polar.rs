@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{plot_error, register_font, temporary_png};
+use super::{register_font, settle, temporary_png};
 use crate::error::Result;
 use crate::lift::polar::Polar;
 
@@ -152,14 +152,5 @@ pub fn write_polar_png(path: &Path, case: &str, polar: &Polar) -> Result<()> {
         root.present()?;
         Ok(())
     })();
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            plot_error(path, e)
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(plot_error(path, e))
-        }
-    }
+    settle(&tmp, path, result)
 }
