@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::assembly::{assemble, stiffness_values, CsrPattern, System};
-use crate::bc::{self, BoundaryOptions};
+use crate::bc::{self, BoundaryOptions, BoundarySpec, Condition};
 use crate::element::PressureModel;
 use crate::error::{Error, Result};
 use crate::gpu::solve::{self as gpu_solve, GpuSolveOptions};
@@ -27,6 +27,7 @@ use crate::post::velocity_cpu;
 use crate::recovery::{NodalFields, StreamRoute};
 use crate::settings::{Kernels, Ran};
 use crate::solver::{CgOptions, CgOutcome, SolverKind};
+use crate::surface::{surface_with, LiftInput, NormalVelocity, Surface, SurfaceSpec};
 
 /// Everything that defines a solve apart from the mesh.
 #[derive(Debug, Clone, Default)]
@@ -380,4 +381,62 @@ pub fn run_cancellable(
         }),
         polar,
     })
+}
+
+/// The surface quantities of boundary group `group` after a run: its normal velocity from its
+/// condition (a wall where it has none), Cp referred to `u_ref` or else to the first stream's
+/// or inflow's speed, and the body's lift coefficients where the run gave it circulation.
+pub fn surface_of(
+    mesh: &Mesh,
+    outcome: &Outcome,
+    opts: &SolveOptions,
+    group: &str,
+    u_ref: Option<f64>,
+) -> Result<Surface> {
+    let conditions = &outcome.conditions;
+    let normal = match conditions.on(&BoundarySpec::Group(group.to_string())) {
+        Some(Condition::Velocity(v)) => NormalVelocity::Inflow(v),
+        Some(_) => NormalVelocity::Recovered,
+        None => NormalVelocity::Wall,
+    };
+    let stream = conditions.list.iter().find_map(|c| match c.condition {
+        Condition::Stream { speed, angle_deg } => Some((speed, angle_deg)),
+        _ => None,
+    });
+    let first_velocity = conditions.list.iter().find_map(|c| match c.condition {
+        Condition::Velocity(v) => Some(v.abs()),
+        _ => None,
+    });
+    let reference = u_ref
+        .or(stream.map(|s| s.0.abs()))
+        .or(first_velocity)
+        .filter(|&u| u > 0.0)
+        .ok_or_else(|| {
+            Error::Option(format!(
+                "--surface {group}: no stream or inflow speed to refer Cp to: give --u-ref"
+            ))
+        })?;
+    let nodal = outcome.nodal.as_ref().map(|n| n.velocity.as_slice());
+    let circulation = outcome.circulation.as_ref();
+    let lift = circulation.filter(|c| c.group == group).map(|c| LiftInput {
+        circulation: c.circulation,
+        leading_edge: c.leading_edge,
+        trailing_edge: c.trailing_edge,
+        far_end: c.chord_end,
+        mach: c.mach,
+    });
+    surface_with(
+        mesh,
+        &outcome.u,
+        nodal,
+        &SurfaceSpec {
+            group,
+            normal,
+            model: opts.pressure,
+            u_ref: reference,
+            stream_angle_deg: stream.map_or(0.0, |s| s.1),
+            jumps: circulation.map(|c| &c.jumps),
+            lift,
+        },
+    )
 }

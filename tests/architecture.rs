@@ -44,7 +44,7 @@ const ROOMS: &[(&str, &[&str])] = &[
         "solve",
         &[
             "assembly", "bc", "element", "error", "gpu", "lift", "mesh", "outcome", "post",
-            "recovery", "settings", "solver",
+            "recovery", "settings", "solver", "surface",
         ],
     ),
     (

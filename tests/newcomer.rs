@@ -37,11 +37,11 @@ const PROMISES: &[(&str, &[&str])] = &[
     ),
     (
         "`--alpha` without `--kutta`, or an angle beyond ±90°",
-        &["lift::a_polar_names_its_supercritical_angles_and_refuses_what_it_cannot_turn"],
+        &["polar::a_polar_names_its_supercritical_angles_and_refuses_what_it_cannot_turn"],
     ),
     (
         "`--mach` without a lifting body, or outside 0..0.95",
-        &["lift::mach_corrections_are_reported_and_a_supercritical_peak_is_named"],
+        &["polar::mach_corrections_are_reported_and_a_supercritical_peak_is_named"],
     ),
     ("a missing file", &["cli::missing_file"]),
     (

@@ -61,6 +61,9 @@ pub struct FieldData {
     pub bounds: [f32; 4],
     /// (min, max) of u, |v|, p.
     pub ranges: [(f64, f64); 3],
+    /// What the view frames first, relative to `origin`: the bounding box, or a window round
+    /// a lifting body.
+    pub frame: [f32; 4],
 }
 
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -108,17 +111,67 @@ impl FieldData {
             range(abs_vel.iter().copied()),
             range(pressure.iter().copied()),
         ];
+        let bounds = [
+            (bb[0] - origin[0]) as f32,
+            (bb[1] - origin[0]) as f32,
+            (bb[2] - origin[1]) as f32,
+            (bb[3] - origin[1]) as f32,
+        ];
         FieldData {
             floats,
             elements: mesh.quad8.len(),
             origin,
-            bounds: [
-                (bb[0] - origin[0]) as f32,
-                (bb[1] - origin[0]) as f32,
-                (bb[2] - origin[1]) as f32,
-                (bb[3] - origin[1]) as f32,
-            ],
+            bounds,
             ranges,
+            frame: bounds,
+        }
+    }
+
+    /// Adds each element's own jump of u across a wake cut (input numbering), so that the
+    /// elements along the cut show their own continuous potential, not a ramp of Γ.
+    pub fn add_jumps(&mut self, mesh: &potflow::mesh::Mesh, jumps: &potflow::post::Jumps) {
+        for (e, j) in &jumps.elements {
+            let (Some(nodes), Some(floats)) = (
+                mesh.quad8.get(*e as usize),
+                self.floats
+                    .chunks_exact_mut(FLOATS_PER_ELEMENT)
+                    .nth(*e as usize),
+            ) else {
+                continue;
+            };
+            for (k, node) in nodes.iter().enumerate() {
+                if let Some((_, amount)) = j.iter().find(|(n, _)| n == node) {
+                    floats[16 + k] += *amount as f32;
+                }
+            }
+        }
+    }
+
+    /// Frames `window` (mesh coordinates) first instead of the whole domain; u's colours and
+    /// equipotentials then span the u of the elements in the window (a far field's u spans
+    /// 40 chords' worth of potential, which would leave one equipotential near the body).
+    pub fn frame_window(&mut self, window: Option<[f64; 4]>) {
+        let Some([x0, x1, y0, y1]) = window else {
+            return;
+        };
+        let o = self.origin;
+        let frame = [
+            (x0 - o[0]) as f32,
+            (x1 - o[0]) as f32,
+            (y0 - o[1]) as f32,
+            (y1 - o[1]) as f32,
+        ];
+        self.frame = frame;
+        let inside =
+            |x: f32, y: f32| x >= frame[0] && x <= frame[1] && y >= frame[2] && y <= frame[3];
+        let u = self
+            .floats
+            .chunks_exact(FLOATS_PER_ELEMENT)
+            .filter(|e| (0..8).any(|k| inside(e[k], e[8 + k])))
+            .flat_map(|e| e[16..24].iter().map(|&v| f64::from(v)));
+        let (lo, hi) = range(u);
+        if lo < hi {
+            self.ranges[0] = (lo, hi);
         }
     }
 
@@ -476,6 +529,36 @@ mod tests {
         assert_eq!(row[8 + 5], (mesh.y[node] - f.origin[1]) as f32);
         assert_eq!(row[16 + 5], u[node] as f32);
         assert_eq!((row[24], row[25]), (3.0, 101_325.0));
+    }
+
+    #[test]
+    fn a_wake_jump_lands_on_its_element_and_a_frame_narrows_u() {
+        let mesh = potflow::mesh::generate::by_name("channel", 200).unwrap();
+        let u: Vec<f64> = mesh.x.iter().map(|x| 2.0 * x).collect();
+        let e = mesh.quad8.len();
+        let mut f = FieldData::new(&mesh, &u, &vec![1.0; e], &vec![0.0; e]);
+        // Element 2 gets +0.5 on its node 6 only (listed by node number, in any order).
+        let nodes = mesh.quad8[2];
+        let mut jump = nodes.map(|n| (n, 0.0));
+        jump[6].1 = 0.5;
+        jump.swap(0, 6);
+        f.add_jumps(
+            &mesh,
+            &potflow::post::Jumps {
+                elements: vec![(2, jump)],
+            },
+        );
+        let row = &f.floats[2 * FLOATS_PER_ELEMENT..3 * FLOATS_PER_ELEMENT];
+        assert_eq!(row[16 + 6], (u[nodes[6] as usize] + 0.5) as f32);
+        assert_eq!(row[16 + 5], u[nodes[5] as usize] as f32);
+        // A window over x in [1, 2] frames u = 2x there, widened by the elements that reach in.
+        f.frame_window(Some([1.0, 2.0, -10.0, 10.0]));
+        let (lo, hi) = f.ranges[0];
+        assert!(
+            lo > 0.5 && lo <= 2.0 && (4.0..6.0).contains(&hi),
+            "{lo} {hi}"
+        );
+        assert_eq!(f.frame[0], (1.0 - f.origin[0]) as f32);
     }
 
     #[test]

@@ -38,6 +38,10 @@ struct Args {
     /// Host threads (default: all cores)
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Angle of attack in degrees, for a case in a far field (cylinder_in_stream, nacaXXXX,
+    /// or a mesh with a group `farfield`); round a group `airfoil`, with lift
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
+    alpha: f64,
     /// Run the case, write the window as PNG here, then exit
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -93,6 +97,7 @@ fn run() -> Result<()> {
         precision: args.precision,
         solve_on: args.solve_on,
         threads: args.threads,
+        alpha_deg: args.alpha,
         quantity: args.quantity,
         edges: args.edges,
         equipotentials: true,

@@ -63,6 +63,72 @@ pub struct RunRequest {
     pub solve_on: SolveOn,
     /// Host threads; 0: all cores.
     pub threads: usize,
+    /// The stream's angle of attack, degrees, on a mesh with a `farfield` group.
+    pub alpha_deg: f64,
+}
+
+/// The solve the demo runs on `mesh`: round a body in a far field (a group `farfield`), a
+/// stream of 1 m/s at `alpha_deg`, with the circulation of the Kutta condition round a group
+/// `airfoil`; otherwise the reference's inflow and outflow.
+pub fn options_for(mesh: &Mesh, alpha_deg: f64) -> SolveOptions {
+    use potflow::bc::{BoundarySpec, Condition, GroupCondition};
+    use potflow::lift::{CirculationOptions, CirculationRule};
+    let has = |name: &str| mesh.groups.iter().any(|g| g.name == name);
+    let mut opts = SolveOptions::default();
+    if has(FARFIELD) {
+        opts.bc.conditions = vec![GroupCondition {
+            on: BoundarySpec::Group(FARFIELD.into()),
+            condition: Condition::Stream {
+                speed: 1.0,
+                angle_deg: alpha_deg,
+            },
+        }];
+        if has(AIRFOIL) {
+            opts.circulation = Some(CirculationOptions {
+                group: AIRFOIL.into(),
+                rule: CirculationRule::Kutta {
+                    trailing_edge: None,
+                },
+                mach: None,
+                polar: Vec::new(),
+            });
+        }
+    }
+    opts
+}
+
+/// The groups [`options_for`] looks for.
+pub const FARFIELD: &str = "farfield";
+pub const AIRFOIL: &str = "airfoil";
+
+/// A lifting section's coefficients (as in `potflow solve`'s report).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct LiftFigures {
+    pub alpha: f64,
+    pub circulation: f64,
+    pub cl: f64,
+    pub cl_circulation: f64,
+    pub cd: f64,
+    pub cm_c4: f64,
+}
+
+fn lift_figures(
+    mesh: &Mesh,
+    outcome: &Outcome,
+    opts: &SolveOptions,
+) -> potflow::Result<Option<LiftFigures>> {
+    let Some(c) = &opts.circulation else {
+        return Ok(None);
+    };
+    let surface = solve::surface_of(mesh, outcome, opts, &c.group, None)?;
+    Ok(surface.lift.map(|l| LiftFigures {
+        alpha: l.alpha,
+        circulation: l.circulation,
+        cl: l.cl,
+        cl_circulation: l.cl_circulation,
+        cd: l.cd,
+        cm_c4: l.cm_c4,
+    }))
 }
 
 impl RunRequest {
@@ -134,6 +200,8 @@ pub struct BackendResult {
     pub gpu_fallbacks: Vec<String>,
     pub peak_gpu_buffer_mb: f64,
     pub adapter: Option<AdapterInfo>,
+    /// Round a lifting section: its coefficients.
+    pub lift: Option<LiftFigures>,
 }
 
 /// One compared quantity between the two backends (as `potflow check` reports it).
@@ -222,7 +290,7 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
     if cancel.load(Ordering::Relaxed) {
         return Err(potflow::Error::Cancelled);
     }
-    let opts = SolveOptions::default();
+    let opts = options_for(&mesh, request.alpha_deg);
     let mut outcomes: Vec<(Backend, Outcome)> = Vec::new();
     let mut gpu: Option<GpuContext> = None;
     for &backend in request.mode.backends() {
@@ -294,12 +362,17 @@ fn run_in_pool(request: &RunRequest, send: Sink<'_>, cancel: &AtomicBool) -> pot
                 _ => 0.0,
             },
             adapter,
+            lift: lift_figures(&mesh, &outcome, &opts)?,
         };
         send(Message::Finished(Box::new(result)));
         outcomes.push((backend, outcome));
     }
     if let Some((_, last)) = outcomes.last() {
-        let field = FieldData::new(&mesh, &last.u, &last.fields.abs_vel, &last.fields.pressure);
+        let mut field = FieldData::new(&mesh, &last.u, &last.fields.abs_vel, &last.fields.pressure);
+        if let Some(c) = &last.circulation {
+            field.add_jumps(&mesh, &c.jumps);
+            field.frame_window(potflow::output::png::body_window(&mesh, &c.group));
+        }
         send(Message::Field(Arc::new(field)));
     }
     if let ([(_, cpu), (_, gpu_outcome)], Some(ctx)) = (&outcomes[..], &gpu) {

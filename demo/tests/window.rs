@@ -269,3 +269,37 @@ fn unattended_run_writes_the_screenshot_and_the_report() {
         .all(|a| a["pass"] == true));
     assert_eq!(r["field_drawn"], true);
 }
+
+#[test]
+fn an_airfoil_at_an_angle_of_attack_lifts_in_the_window() {
+    // No renderer needed: the run and its figures. NACA 2412 at 4° has cl ≈ 0.74 in inviscid
+    // panel codes (thin-airfoil theory's 2π(α − α₀) with α₀ = −2.1° gives 0.67; thickness
+    // adds about 10 %); 5k nodes give it within 1 %.
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 800.0))
+        .build_eframe(|cc| {
+            DemoApp::new(
+                cc,
+                Config {
+                    alpha_deg: 4.0,
+                    ..config("naca2412", 5_000, RunMode::Cpu)
+                },
+            )
+        });
+    run_to_end(&mut harness);
+    assert_eq!(harness.state().status(), "done");
+    let lift = harness.state().results()[0]
+        .lift
+        .expect("a lifting section reports its lift");
+    assert_eq!(lift.alpha, 4.0);
+    assert!((lift.cl - 0.74).abs() < 0.0075, "{lift:?}");
+    assert!(
+        (lift.cl / lift.cl_circulation - 1.0).abs() < 1e-3,
+        "{lift:?}"
+    );
+    assert!(lift.cd.abs() < 1e-3, "{lift:?}");
+    assert!(harness
+        .query_all_by_label_contains("Lift (Kutta condition)")
+        .next()
+        .is_some());
+}

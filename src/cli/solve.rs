@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use rayon::prelude::*;
 
-use potflow::outcome::Outcome;
 use potflow::output::report::Report;
 use potflow::output::writer::{
     CpPlot, Hdf5Results, JsonReport, PngPlots, PolarFiles, Run, SurfaceCsv, VtuFile, Writer,
@@ -386,8 +385,8 @@ pub fn run(mut args: SolveArgs) -> Result<()> {
     let surfaces = if converged {
         surfaces
             .iter()
-            .map(|group| surface_of(&mesh, &outcome, &opts, group, args.u_ref))
-            .collect::<Result<Vec<_>>>()?
+            .map(|group| solve::surface_of(&mesh, &outcome, &opts, group, args.u_ref))
+            .collect::<potflow::Result<Vec<_>>>()?
     } else {
         Vec::new()
     };
@@ -439,63 +438,4 @@ pub fn run(mut args: SolveArgs) -> Result<()> {
         println!("\n  outputs   {}/ ({})", dir.display(), names.join(", "));
     }
     Ok(())
-}
-
-/// The surface quantities of `group`: its normal velocity from its condition (a wall where
-/// it has none), U_ref from --u-ref or the conditions.
-fn surface_of(
-    mesh: &potflow::mesh::Mesh,
-    outcome: &Outcome,
-    opts: &potflow::solve::SolveOptions,
-    group: &str,
-    u_ref: Option<f64>,
-) -> Result<potflow::surface::Surface> {
-    use potflow::bc::{BoundarySpec, Condition};
-    use potflow::surface::NormalVelocity;
-    let conditions = &outcome.conditions;
-    let normal = match conditions.on(&BoundarySpec::Group(group.to_string())) {
-        Some(Condition::Velocity(v)) => NormalVelocity::Inflow(v),
-        Some(_) => NormalVelocity::Recovered,
-        None => NormalVelocity::Wall,
-    };
-    let stream = conditions.list.iter().find_map(|c| match c.condition {
-        Condition::Stream { speed, angle_deg } => Some((speed, angle_deg)),
-        _ => None,
-    });
-    let first_velocity = conditions.list.iter().find_map(|c| match c.condition {
-        Condition::Velocity(v) => Some(v.abs()),
-        _ => None,
-    });
-    let reference = u_ref
-        .or(stream.map(|s| s.0.abs()))
-        .or(first_velocity)
-        .filter(|&u| u > 0.0)
-        .with_context(|| {
-            format!("--surface {group}: no stream or inflow speed to refer Cp to: give --u-ref")
-        })?;
-    let nodal = outcome.nodal.as_ref().map(|n| n.velocity.as_slice());
-    let circulation = outcome.circulation.as_ref();
-    let lift = circulation
-        .filter(|c| c.group == group)
-        .map(|c| potflow::surface::LiftInput {
-            circulation: c.circulation,
-            leading_edge: c.leading_edge,
-            trailing_edge: c.trailing_edge,
-            far_end: c.chord_end,
-            mach: c.mach,
-        });
-    Ok(potflow::surface::surface_with(
-        mesh,
-        &outcome.u,
-        nodal,
-        &potflow::surface::SurfaceSpec {
-            group,
-            normal,
-            model: opts.pressure,
-            u_ref: reference,
-            stream_angle_deg: stream.map_or(0.0, |s| s.1),
-            jumps: circulation.map(|c| &c.jumps),
-            lift,
-        },
-    )?)
 }

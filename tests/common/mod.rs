@@ -259,3 +259,28 @@ pub fn read_png(path: &Path) -> (usize, usize, Vec<u8>) {
     buf.truncate(info.buffer_size());
     (info.width as usize, info.height as usize, buf)
 }
+
+/// The report's surface entry for `group` after `potflow solve ARGS --json`.
+pub fn surface_entry(dir: &Path, name: &str, args: &[&str], group: &str) -> serde_json::Value {
+    let json = dir.join(format!("{name}.json"));
+    let mut all: Vec<&str> = vec!["solve"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--json", s(&json), "--quiet", "--backend", "cpu"]);
+    let o = potflow(&all);
+    assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+    let report = read_json(&json);
+    report["surfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["group"] == group)
+        .unwrap_or_else(|| panic!("no surface entry for {group}: {report}"))
+        .clone()
+}
+
+/// `key` of a JSON object as a number, or a panic naming it.
+pub fn f(v: &serde_json::Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing from {v}"))
+}

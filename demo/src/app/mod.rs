@@ -10,6 +10,10 @@ use std::time::Duration;
 
 use potflow::gpu::AdapterSummary;
 use potflow::mesh::generate::GEOMETRIES;
+
+/// The cases round a body in a far field the geometry list offers after the channels: a
+/// cylinder, and sections that lift (the Kutta condition at their trailing edge).
+pub const BODIES: [&str; 4] = ["cylinder_in_stream", "naca0012", "naca2412", "naca4412"];
 use potflow::settings::{PrecisionChoice, SolveOn};
 
 use crate::field::{self, Camera, FieldData, Quantity, Style};
@@ -31,6 +35,8 @@ pub struct Config {
     pub solve_on: SolveOn,
     /// 0: all cores.
     pub threads: usize,
+    /// The angle of attack of a case in a far field (group `farfield`), degrees.
+    pub alpha_deg: f64,
     /// The quantity shown first, and whether the mesh edges and equipotentials are drawn.
     pub quantity: Quantity,
     pub edges: bool,
@@ -55,6 +61,7 @@ impl Default for Config {
             precision: PrecisionChoice::Auto,
             solve_on: SolveOn::Host,
             threads: 0,
+            alpha_deg: 4.0,
             quantity: Quantity::Speed,
             edges: false,
             equipotentials: true,
@@ -94,6 +101,7 @@ pub struct DemoApp {
     precision: PrecisionChoice,
     solve_on: SolveOn,
     threads: usize,
+    alpha_deg: f64,
     // the run
     running: Option<Running>,
     status: String,
@@ -153,6 +161,7 @@ impl DemoApp {
             } else {
                 config.threads
             },
+            alpha_deg: config.alpha_deg,
             config,
             running: None,
             status: "ready".into(),
@@ -195,6 +204,7 @@ impl DemoApp {
             precision: self.precision,
             solve_on: self.solve_on,
             threads: self.threads,
+            alpha_deg: self.alpha_deg,
         }
     }
 

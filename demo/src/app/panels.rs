@@ -22,8 +22,9 @@ impl DemoApp {
             egui::ComboBox::from_label("geometry")
                 .selected_text(self.geometry.clone())
                 .show_ui(ui, |ui| {
-                    for (g, _) in GEOMETRIES {
-                        ui.selectable_value(&mut self.geometry, g.to_string(), g.to_string());
+                    let names = GEOMETRIES.iter().map(|g| g.0).chain(BODIES);
+                    for g in names {
+                        ui.selectable_value(&mut self.geometry, g.to_string(), g);
                     }
                 });
             ui.add(
@@ -33,6 +34,8 @@ impl DemoApp {
                     .text("nodes"),
             );
         }
+        ui.add(egui::Slider::new(&mut self.alpha_deg, -10.0..=15.0).text("angle of attack (°)"))
+            .on_hover_text("The stream's angle on a mesh with a group `farfield` (the cylinder and the NACA sections); round a group `airfoil`, the circulation of the Kutta condition gives lift");
         ui.separator();
         ui.strong("Run");
         ui.horizontal(|ui| {
@@ -131,6 +134,14 @@ impl DemoApp {
         } else {
             self.stage_table(ui);
             self.stage_bars(ui);
+        }
+        if let Some(l) = self.results.last().and_then(|r| r.lift) {
+            ui.separator();
+            ui.strong("Lift (Kutta condition)");
+            ui.label(format!(
+                "α {:.2}°: cl {:.4} (2Γ/Uc {:.4}), cd {:.1e}, cm(c/4) {:.4}, Γ {:.4} m²/s",
+                l.alpha, l.cl, l.cl_circulation, l.cd, l.cm_c4, l.circulation
+            ));
         }
         ui.separator();
         ui.strong("CG residual");
@@ -299,7 +310,7 @@ impl DemoApp {
             ui.allocate_exact_size(size.max(egui::vec2(10.0, 10.0)), egui::Sense::drag());
         let mut camera = self
             .camera
-            .unwrap_or_else(|| Camera::fit(field.bounds, rect.size()));
+            .unwrap_or_else(|| Camera::fit(field.frame, rect.size()));
         // Pan with a drag, zoom about the pointer with the wheel.
         let drag = response.drag_delta();
         camera.centre[0] -= drag.x / camera.pixels_per_unit;
