@@ -13,6 +13,7 @@ use potflow::mesh::{Mesh, PreparedMesh};
 use potflow::outcome::{Outcome, Progress};
 use potflow::settings::{self, Kernels, PrecisionChoice, RunSettings, SolveOn};
 use potflow::solve::{self, SolveOptions};
+use potflow::surface::LiftCoefficients;
 
 use crate::field::FieldData;
 
@@ -101,34 +102,15 @@ pub fn options_for(mesh: &Mesh, alpha_deg: f64) -> SolveOptions {
 pub const FARFIELD: &str = "farfield";
 pub const AIRFOIL: &str = "airfoil";
 
-/// A lifting section's coefficients (as in `potflow solve`'s report).
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct LiftFigures {
-    pub alpha: f64,
-    pub circulation: f64,
-    pub cl: f64,
-    pub cl_circulation: f64,
-    pub cd: f64,
-    pub cm_c4: f64,
-}
-
 fn lift_figures(
     mesh: &Mesh,
     outcome: &Outcome,
     opts: &SolveOptions,
-) -> potflow::Result<Option<LiftFigures>> {
-    let Some(c) = &opts.circulation else {
-        return Ok(None);
-    };
-    let surface = solve::surface_of(mesh, outcome, opts, &c.group, None)?;
-    Ok(surface.lift.map(|l| LiftFigures {
-        alpha: l.alpha,
-        circulation: l.circulation,
-        cl: l.cl,
-        cl_circulation: l.cl_circulation,
-        cd: l.cd,
-        cm_c4: l.cm_c4,
-    }))
+) -> potflow::Result<Option<LiftCoefficients>> {
+    match &opts.circulation {
+        Some(c) => Ok(solve::surface_of(mesh, outcome, opts, &c.group, None)?.lift),
+        None => Ok(None),
+    }
 }
 
 impl RunRequest {
@@ -201,7 +183,7 @@ pub struct BackendResult {
     pub peak_gpu_buffer_mb: f64,
     pub adapter: Option<AdapterInfo>,
     /// Round a lifting section: its coefficients.
-    pub lift: Option<LiftFigures>,
+    pub lift: Option<LiftCoefficients>,
 }
 
 /// One compared quantity between the two backends (as `potflow check` reports it).

@@ -158,6 +158,7 @@ class Mesh:
         )
 
     def _arrays(self) -> Tuple[Any, ...]:
+        """The tuple the native functions take."""
         return (
             self.points,
             self.quad8,
@@ -351,7 +352,7 @@ def solve(
             psi=psi,
         ),
     )
-    return Solution(mesh, _potflow.solve(*mesh._arrays(), opts))
+    return Solution(mesh, _potflow.solve(mesh._arrays(), opts))
 
 
 def assemble(
@@ -383,7 +384,7 @@ def assemble(
             threads=threads,
         ),
     )
-    d = _potflow.assemble(*mesh._arrays(), opts)
+    d = _potflow.assemble(mesh._arrays(), opts)
     n = mesh.nodes
     k = scipy.sparse.csr_matrix((d["data"], d["indices"], d["indptr"]), shape=(n, n))
     return k, d["rhs"]
@@ -411,7 +412,7 @@ def check(
             inlet_velocity=inlet_velocity,
         ),
     )
-    return json.loads(_potflow.check(*mesh._arrays(), opts))
+    return json.loads(_potflow.check(mesh._arrays(), opts))
 
 
 def devices() -> List[Dict[str, Any]]:

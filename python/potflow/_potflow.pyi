@@ -11,6 +11,10 @@ __version__: str
 MeshDict = Dict[str, Any]
 """points (N, 2) float64, quad8 (E, 8) int64, groups {name: (M, 3) int64}, source str."""
 
+MeshArrays = Tuple[np.ndarray, np.ndarray, List[Tuple[str, np.ndarray]], int, str]
+"""points (N, 2) float64, quad8 (E, 8) int64, groups as (name, (M, 3) int64) pairs, the
+index base and the source name, all C-ordered."""
+
 def read_mesh(path: str) -> MeshDict:
     """Reads a Gmsh MSH 4.1 or HDF5 mesh file."""
 
@@ -18,31 +22,19 @@ def generate(geometry: str, nodes: int) -> MeshDict:
     """Generates GEOMETRY with about NODES nodes."""
 
 def solve(
-    points: np.ndarray,
-    quad8: np.ndarray,
-    groups: List[Tuple[str, np.ndarray]],
-    index_base: int,
-    source: str,
+    mesh: MeshArrays,
     options: Dict[str, Any],
 ) -> Dict[str, Any]:
     """u, velocity_elem, abs_vel, pressure, velocity, psi, jumps and the report (JSON)."""
 
 def assemble(
-    points: np.ndarray,
-    quad8: np.ndarray,
-    groups: List[Tuple[str, np.ndarray]],
-    index_base: int,
-    source: str,
+    mesh: MeshArrays,
     options: Dict[str, Any],
 ) -> Dict[str, np.ndarray]:
     """indptr, indices, data (CSR, mesh node order) and rhs."""
 
 def check(
-    points: np.ndarray,
-    quad8: np.ndarray,
-    groups: List[Tuple[str, np.ndarray]],
-    index_base: int,
-    source: str,
+    mesh: MeshArrays,
     options: Dict[str, Any],
 ) -> str:
     """The GPU-against-CPU comparison as JSON."""

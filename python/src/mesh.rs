@@ -81,15 +81,20 @@ fn index(source: &str, what: &str, value: i64, base: i64, nodes: usize) -> PyRes
     Ok(k as u32)
 }
 
-/// The arrays of a `potflow.Mesh` (already float64 / int64 and C-ordered by the Python half)
-/// as potflow's `Mesh`.
-pub fn from_arrays(
-    points: PyReadonlyArray2<'_, f64>,
-    quad8: PyReadonlyArray2<'_, i64>,
-    groups: Vec<(String, PyReadonlyArray2<'_, i64>)>,
-    index_base: i64,
-    source: String,
-) -> PyResult<Mesh> {
+/// The arrays of a `potflow.Mesh` (already float64 / int64 and C-ordered by the Python half),
+/// as one tuple: points, quad8, groups as (name, edges) pairs, the index base, the source.
+#[derive(FromPyObject)]
+pub struct MeshArrays<'py>(
+    PyReadonlyArray2<'py, f64>,
+    PyReadonlyArray2<'py, i64>,
+    Vec<(String, PyReadonlyArray2<'py, i64>)>,
+    i64,
+    String,
+);
+
+/// `arrays` as potflow's `Mesh`, every index checked.
+pub fn from_arrays(arrays: MeshArrays<'_>) -> PyResult<Mesh> {
+    let MeshArrays(points, quad8, groups, index_base, source) = arrays;
     let p = points.as_array();
     if p.ncols() != 2 {
         return Err(invalid(format!(

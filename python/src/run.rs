@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyReadonlyArray2};
+use numpy::IntoPyArray;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,7 +22,7 @@ use potflow::settings::Backend;
 use potflow::solve as pipeline;
 
 use crate::errors::to_py;
-use crate::mesh::from_arrays;
+use crate::mesh::{from_arrays, MeshArrays};
 use crate::options::{request, Request};
 
 /// Runs `work` on a worker thread with the GIL released; see the module docs.
@@ -162,14 +162,10 @@ fn pairs(v: Vec<[f64; 2]>) -> Array2<f64> {
 #[pyfunction]
 pub fn solve<'py>(
     py: Python<'py>,
-    points: PyReadonlyArray2<'py, f64>,
-    quad8: PyReadonlyArray2<'py, i64>,
-    groups: Vec<(String, PyReadonlyArray2<'py, i64>)>,
-    index_base: i64,
-    source: String,
+    mesh: MeshArrays<'py>,
     options: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mesh = from_arrays(points, quad8, groups, index_base, source)?;
+    let mesh = from_arrays(mesh)?;
     let req = request(options)?;
     let s = detached(py, move |cancel| solve_mesh(mesh, req, cancel))?;
     let d = PyDict::new(py);
@@ -202,14 +198,10 @@ pub fn solve<'py>(
 #[pyfunction]
 pub fn assemble<'py>(
     py: Python<'py>,
-    points: PyReadonlyArray2<'py, f64>,
-    quad8: PyReadonlyArray2<'py, i64>,
-    groups: Vec<(String, PyReadonlyArray2<'py, i64>)>,
-    index_base: i64,
-    source: String,
+    mesh: MeshArrays<'py>,
     options: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mesh = from_arrays(points, quad8, groups, index_base, source)?;
+    let mesh = from_arrays(mesh)?;
     let req = request(options)?;
     if req.opts.circulation.is_some() {
         return Err(crate::errors::invalid(
@@ -263,14 +255,10 @@ pub fn assemble<'py>(
 #[pyfunction]
 pub fn check<'py>(
     py: Python<'py>,
-    points: PyReadonlyArray2<'py, f64>,
-    quad8: PyReadonlyArray2<'py, i64>,
-    groups: Vec<(String, PyReadonlyArray2<'py, i64>)>,
-    index_base: i64,
-    source: String,
+    mesh: MeshArrays<'py>,
     options: &Bound<'py, PyDict>,
 ) -> PyResult<String> {
-    let mesh = from_arrays(points, quad8, groups, index_base, source)?;
+    let mesh = from_arrays(mesh)?;
     let req = request(options)?;
     detached(py, move |_| {
         let pool = pool(&req)?;
