@@ -192,15 +192,16 @@ def test_the_solve_releases_the_gil():
 
 
 def test_ctrl_c_stops_a_solve():
-    mesh = potflow.generate("channel", 1_000_000)
+    mesh = potflow.generate("channel", 2_000_000)
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     start = time.perf_counter()
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         potflow.solve(mesh, backend="cpu", psi=False)
     timer.cancel()
-    # Stopped at the next stage or CG iteration: well before the 3-4 s the solve takes.
-    assert time.perf_counter() - start < 2.5
+    # Stopped at the next stage or CG iteration: well before the 7 s the solve takes on two
+    # cores.
+    assert time.perf_counter() - start < 3.0
 
 
 def test_devices_and_check():
