@@ -134,13 +134,25 @@ impl CoordinateAirfoil {
             p[0] >= 2.0 && p[1] >= 2.0 && p[0].fract() == 0.0 && p[1].fract() == 0.0
         });
         let pts = if lednicer {
-            let (nu, nl) = (pts[0][0] as usize, pts[0][1] as usize);
-            if nu + nl != pts.len() - 1 {
+            // Compared as numbers, so that a counts line of 1e308 neither overflows nor
+            // prints as a saturated integer.
+            let (nu, nl) = (pts[0][0], pts[0][1]);
+            if nu + nl != (pts.len() - 1) as f64 {
+                let count = |v: f64| {
+                    if v < 1e7 {
+                        format!("{v}")
+                    } else {
+                        format!("{v:e}")
+                    }
+                };
                 return Err(format!(
-                    "Lednicer format: the counts line says {nu} + {nl} points, the file has {}",
+                    "Lednicer format: the counts line says {} + {} points, the file has {}",
+                    count(nu),
+                    count(nl),
                     pts.len() - 1
                 ));
             }
+            let nu = nu as usize;
             // Upper LE → TE reversed to TE → LE, then lower LE → TE (its LE point dropped
             // where it repeats the upper one's).
             let mut out: Vec<[f64; 2]> = pts[1..=nu].iter().rev().copied().collect();
@@ -336,6 +348,10 @@ mod tests {
             ("name\n1 0\n0.5 0.1\n0 0\n", "at least"),
             ("name\n1 0\n0.5 x\n", "line 3"),
         ];
+        // Counts beyond any integer: compared as numbers, never overflowed.
+        let huge = format!("name\n1e308 1e308\n{}", "0.5 0.1\n".repeat(20));
+        let e = CoordinateAirfoil::parse(&huge).err().unwrap();
+        assert!(e.contains("says 1e308 + 1e308 points, the file has 20"), "{e}");
         for (text, wanted) in cases {
             let e = CoordinateAirfoil::parse(text).err().unwrap();
             assert!(e.contains(wanted), "{e}");
