@@ -351,7 +351,10 @@ mod tests {
         // Counts beyond any integer: compared as numbers, never overflowed.
         let huge = format!("name\n1e308 1e308\n{}", "0.5 0.1\n".repeat(20));
         let e = CoordinateAirfoil::parse(&huge).err().unwrap();
-        assert!(e.contains("says 1e308 + 1e308 points, the file has 20"), "{e}");
+        assert!(
+            e.contains("says 1e308 + 1e308 points, the file has 20"),
+            "{e}"
+        );
         for (text, wanted) in cases {
             let e = CoordinateAirfoil::parse(text).err().unwrap();
             assert!(e.contains(wanted), "{e}");
