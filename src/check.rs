@@ -249,3 +249,15 @@ pub fn compare(mesh: &Mesh, ctx: &GpuContext, opts: &SolveOptions) -> Result<Vec
     ));
     Ok(rows)
 }
+
+/// The comparison as `potflow check --json` writes it (and `potflow.check` returns it): the
+/// mesh, the adapter, its backend and precision, and the rows.
+pub fn report(mesh: &Mesh, ctx: &GpuContext, rows: &[CheckRow]) -> serde_json::Value {
+    serde_json::json!({
+        "mesh": mesh.source,
+        "adapter": ctx.adapter_name(),
+        "backend": ctx.backend_name(),
+        "precision": ctx.precision().to_string(),
+        "rows": rows,
+    })
+}

@@ -175,25 +175,21 @@ pub fn solve<'py>(
     d.set_item("pressure", s.pressure.into_pyarray(py))?;
     d.set_item("velocity", s.velocity.map(|v| pairs(v).into_pyarray(py)))?;
     d.set_item("psi", s.psi.map(|p| p.into_pyarray(py)))?;
-    let (e, k, a): (Vec<i64>, Vec<i64>, Vec<f64>) =
-        s.jumps
-            .iter()
-            .fold((vec![], vec![], vec![]), |(mut e, mut k, mut a), j| {
-                e.push(i64::from(j.0));
-                k.push(i64::from(j.1));
-                a.push(j.2);
-                (e, k, a)
-            });
-    d.set_item(
-        "jumps",
-        (e.into_pyarray(py), k.into_pyarray(py), a.into_pyarray(py)),
-    )?;
+    let elements: Vec<i64> = s.jumps.iter().map(|j| i64::from(j.0)).collect();
+    let nodes: Vec<i64> = s.jumps.iter().map(|j| i64::from(j.1)).collect();
+    let amounts: Vec<f64> = s.jumps.iter().map(|j| j.2).collect();
+    let jumps = (
+        elements.into_pyarray(py),
+        nodes.into_pyarray(py),
+        amounts.into_pyarray(py),
+    );
+    d.set_item("jumps", jumps)?;
     d.set_item("report", s.report)?;
     Ok(d)
 }
 
 /// K and f after the boundary conditions, rows and columns in the mesh's node order: CSR
-/// arrays (indptr, indices, data), f and the size. A node no element uses gets the row of
+/// arrays (indptr, indices, data) and f (rhs). A node no element uses gets the row of
 /// u = 0, so that K stays regular and its solution is the solve's u.
 #[pyfunction]
 pub fn assemble<'py>(
@@ -266,14 +262,7 @@ pub fn check<'py>(
         settings.backend = Backend::Gpu;
         let ctx = potflow::gpu::GpuContext::new(&settings.adapter_choice(false))?;
         let rows = pool.install(|| potflow::check::compare(&mesh, &ctx, &req.opts))?;
-        let json = serde_json::json!({
-            "mesh": mesh.source,
-            "adapter": ctx.adapter_name(),
-            "backend": ctx.backend_name(),
-            "precision": ctx.precision().to_string(),
-            "rows": rows,
-        });
-        Ok(json.to_string())
+        Ok(potflow::check::report(&mesh, &ctx, &rows).to_string())
     })
 }
 

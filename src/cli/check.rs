@@ -63,13 +63,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
         );
     }
     if let Some(path) = &args.json {
-        let json = serde_json::json!({
-            "mesh": mesh.source,
-            "adapter": ctx.adapter_name(),
-            "backend": ctx.backend_name(),
-            "precision": ctx.precision().to_string(),
-            "rows": rows,
-        });
+        let json = check::report(&mesh, &ctx, &rows);
         write_atomically(path, serde_json::to_string_pretty(&json)?.as_bytes())?;
     }
     let failed: Vec<&str> = rows

@@ -360,9 +360,7 @@ pub fn add_circulation(
         trailing_edge_angle_deg: body.fluid_angle_deg,
         leading_edge: body.leading_edge,
         chord: body.chord(),
-        chord_end: body
-            .trailing_edge
-            .unwrap_or(mesh.xy[body.edges[0].nodes[0] as usize]),
+        chord_end: body.chord_end(mesh),
         cut_from: unit.ray.centre,
         cut_elements: unit.unit.elements.len(),
         iterations: unit.outcome.iterations,

@@ -47,6 +47,12 @@ impl Outline {
         let t = self.trailing_edge.unwrap_or(l);
         (t[0] - l[0]).hypot(t[1] - l[1])
     }
+
+    /// The chord's other end: the trailing edge, or without one the outline's first node.
+    pub fn chord_end(&self, mesh: &PreparedMesh) -> [f64; 2] {
+        self.trailing_edge
+            .unwrap_or(mesh.xy[self.edges[0].nodes[0] as usize])
+    }
 }
 
 fn fail(mesh: &Mesh, reason: String) -> Error {

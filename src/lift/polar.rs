@@ -177,9 +177,7 @@ pub fn sweep(
     let d0 = kutta_sum(mesh, &unit.body.edges, u0, &none);
     let d90 = kutta_sum(mesh, &unit.body.edges, &u90, &none);
     let body = &unit.body;
-    let far_end = body
-        .trailing_edge
-        .unwrap_or(mesh.xy[body.edges[0].nodes[0] as usize]);
+    let far_end = body.chord_end(mesh);
     let points = opts
         .polar
         .iter()
