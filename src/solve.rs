@@ -103,6 +103,12 @@ pub fn linear_system(mesh: &Mesh, opts: &SolveOptions) -> Result<(PreparedMesh, 
     Ok((prepared, sys))
 }
 
+/// `f`'s result and the seconds it took.
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    let start = Instant::now();
+    f().map(|r| (r, seconds(start)))
+}
+
 fn seconds(since: Instant) -> f64 {
     since.elapsed().as_secs_f64()
 }
@@ -304,39 +310,29 @@ pub fn run_cancellable(
     }
     t.velocity = seconds(stage);
     let nodal = if opts.nodal_velocity || opts.stream_function {
-        let part = Instant::now();
-        progress(Progress::Stage("recovery"))?;
-        let velocity = crate::recovery::nodal_velocity_with_jumps(&prepared, &u, &jumps)?;
-        t.recovery = seconds(part);
-        let psi = if opts.stream_function {
-            let part = Instant::now();
-            progress(Progress::Stage("stream function"))?;
-            // The solve's matrix and hierarchy, with ψ's values on u's Dirichlet nodes from
-            // the boundary; where the boundary does not fix them, K from the solve's matrix
-            // (no second assembly) and a hierarchy of its own.
-            let on_boundary = crate::recovery::stream_function_on_boundary(
-                &prepared, &u, &jumps, &velocity, &applied, &imposed, &built,
-            )?;
-            let psi = match (on_boundary, built.matrix_copy()) {
-                (Some(psi), _) => (psi, StreamRoute::SolvesHierarchy),
-                (None, Some(k)) => (
-                    crate::recovery::stream_function_of(
-                        &prepared,
-                        &u,
-                        &jumps,
-                        imposed.unimposed(&prepared, &applied, k),
-                    )?,
-                    StreamRoute::OwnSetUp,
-                ),
-                (None, None) => (
-                    crate::recovery::stream_function_with_jumps(&prepared, &u, &jumps)?,
-                    StreamRoute::OwnSetUp,
-                ),
-            };
-            t.stream_function = seconds(part);
-            Some(psi)
+        // The two are independent (ψ's boundary fluxes come from the elements, not from the
+        // recovered velocity), so they run at once and fill each other's serial stretches.
+        progress(Progress::Stage(if opts.stream_function {
+            "recovery and stream function"
         } else {
-            None
+            "recovery"
+        }))?;
+        let (recovered, psi) = rayon::join(
+            || timed(|| crate::recovery::nodal_velocity_with_jumps(&prepared, &u, &jumps)),
+            || {
+                opts.stream_function.then(|| {
+                    timed(|| run_stream_function(&prepared, &u, &jumps, &applied, &imposed, &built))
+                })
+            },
+        );
+        let (velocity, seconds) = recovered?;
+        t.recovery = seconds;
+        let psi = match psi.transpose()? {
+            Some((psi, seconds)) => {
+                t.stream_function = seconds;
+                Some(psi)
+            }
+            None => None,
         };
         let mut nodal = NodalFields::new(
             &prepared,
@@ -380,6 +376,37 @@ pub fn run_cancellable(
             ..c
         }),
         polar,
+    })
+}
+
+/// A run's ψ: with the solve's matrix and hierarchy, ψ's values on u's Dirichlet nodes from
+/// the boundary; where the boundary does not fix them, K from the solve's matrix (no second
+/// assembly) and a hierarchy of its own.
+fn run_stream_function(
+    prepared: &PreparedMesh,
+    u: &[f64],
+    jumps: &crate::post::Jumps,
+    applied: &[bc::AppliedCondition],
+    imposed: &bc::Imposed,
+    built: &crate::solver::BuiltSolver,
+) -> Result<(Vec<f64>, StreamRoute)> {
+    let on_boundary =
+        crate::recovery::stream_function_on_boundary(prepared, u, jumps, applied, imposed, built)?;
+    Ok(match (on_boundary, built.matrix_copy()) {
+        (Some(psi), _) => (psi, StreamRoute::SolvesHierarchy),
+        (None, Some(k)) => (
+            crate::recovery::stream_function_of(
+                prepared,
+                u,
+                jumps,
+                imposed.unimposed(prepared, applied, k),
+            )?,
+            StreamRoute::OwnSetUp,
+        ),
+        (None, None) => (
+            crate::recovery::stream_function_with_jumps(prepared, u, jumps)?,
+            StreamRoute::OwnSetUp,
+        ),
     })
 }
 

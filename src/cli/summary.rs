@@ -213,7 +213,8 @@ pub fn print(r: &Report, o: &Outcome) {
             }
             if let Some(route) = o.nodal.as_ref().and_then(|n| n.stream_route) {
                 println!(
-                    "    ψ       {:>8.3}   stream function, for the VTU and the streamlines ({})",
+                    "    ψ       {:>8.3}   stream function, for the VTU and the streamlines ({}; \
+                     at once with the recovery)",
                     t.stream_function,
                     route.describe()
                 );

@@ -21,11 +21,14 @@
 //! ```text
 //! wall edge        v · n = 0
 //! velocity:V edge  v · n = −V (inflow)
-//! Dirichlet edge   v · n = vₕ · n, the recovered nodal velocity (3-point Gauss per half edge)
+//! Dirichlet edge   v · n = −∇uₕ · n of the edge's element (3-point Gauss per half edge)
 //! ```
 //!
 //! ψ's values on u's Dirichlet nodes follow by integration, and the rest is the Neumann
-//! problem above with those values imposed. On a loop that is Dirichlet all round (a far
+//! problem above with those values imposed. The flux through a Dirichlet edge is the one the
+//! Neumann problem's natural condition carries, the element's own gradient, so ψ does not
+//! wait for the recovered velocity (a run computes the two at once), and a linear potential
+//! gives a ψ exact to round-off whatever the recovery's stopping point. On a loop that is Dirichlet all round (a far
 //! field), the loop's total (the net flux, zero up to the discretisation) is spread along it
 //! by arc length. Where that does not apply (Dirichlet nodes on two boundary loops, whose
 //! offset the boundary alone does not fix; a Robin inflow, which changes the matrix; a node
@@ -41,7 +44,7 @@ use rayon::prelude::*;
 
 use super::converged;
 use crate::bc::{AppliedCondition, Condition, Imposed};
-use crate::element::{edge_shape, gauss3x3, gradients, EDGES, GAUSS3_W, GAUSS3_X, NODES};
+use crate::element::{edge_shape, gauss3x3, gradients, EDGES, GAUSS3_W, GAUSS3_X, NODES, NODE_XI};
 use crate::error::Result;
 use crate::mesh::PreparedMesh;
 use crate::post::{element_potential, Jumps};
@@ -164,9 +167,12 @@ impl StreamRoute {
     }
 }
 
-/// A boundary edge (end, mid, end; the fluid on its left) and the outward flux density on it.
+/// A boundary edge (end, mid, end; the fluid on its left), the element it bounds and its
+/// local edge there, and the outward flux density on it.
 struct BoundaryEdge {
     nodes: [u32; 3],
+    element: u32,
+    side: usize,
     flux: Flux,
 }
 
@@ -176,24 +182,27 @@ enum Flux {
     Wall,
     /// v · n = −V: a velocity condition's inflow.
     Inflow(f64),
-    /// u is fixed there: v · n from the recovered velocity.
-    Recovered,
+    /// u is fixed there: v · n from the element's gradient.
+    Element,
 }
 
 /// The mesh's boundary edges oriented with the fluid on the left (elements are
-/// counter-clockwise), each with its flux.
+/// counter-clockwise), each with its flux. An edge lies on the boundary when its mid-edge
+/// node is in one element only (a mid-edge node belongs to one edge, and an inner edge to two
+/// elements): a count per node, no map over every edge.
 fn boundary_edges(
     mesh: &PreparedMesh,
     applied: &[AppliedCondition],
     fixed: &[bool],
 ) -> Vec<BoundaryEdge> {
-    let key = |a: u32, m: u32, b: u32| (a.min(b), a.max(b), m);
-    let mut count: HashMap<(u32, u32, u32), u32> = HashMap::new();
+    let mut mid_count = vec![0u8; mesh.nodes()];
     for el in &mesh.elements {
-        for [a, m, b] in EDGES {
-            *count.entry(key(el[a], el[m], el[b])).or_insert(0) += 1;
+        for [_, m, _] in EDGES {
+            let c = &mut mid_count[el[m] as usize];
+            *c = c.saturating_add(1);
         }
     }
+    let key = |a: u32, m: u32, b: u32| (a.min(b), a.max(b), m);
     let mut inflow: HashMap<(u32, u32, u32), f64> = HashMap::new();
     for c in applied {
         if let Condition::Velocity(v) = c.condition {
@@ -203,32 +212,46 @@ fn boundary_edges(
         }
     }
     let mut out = Vec::new();
-    for el in &mesh.elements {
-        for [a, m, b] in EDGES {
-            let nodes = [el[a], el[m], el[b]];
-            let k = key(nodes[0], nodes[1], nodes[2]);
-            if count[&k] != 1 {
+    for (element, el) in mesh.elements.iter().enumerate() {
+        for (side, [a, m, b]) in EDGES.into_iter().enumerate() {
+            if mid_count[el[m] as usize] != 1 {
                 continue;
             }
-            let flux = match inflow.get(&k) {
+            let nodes = [el[a], el[m], el[b]];
+            let flux = match inflow.get(&key(nodes[0], nodes[1], nodes[2])) {
                 Some(&v) => Flux::Inflow(v),
-                None if nodes.iter().all(|&n| fixed[n as usize]) => Flux::Recovered,
+                None if nodes.iter().all(|&n| fixed[n as usize]) => Flux::Element,
                 None => Flux::Wall,
             };
-            out.push(BoundaryEdge { nodes, flux });
+            out.push(BoundaryEdge {
+                nodes,
+                element: element as u32,
+                side,
+                flux,
+            });
         }
     }
     out
 }
 
+/// Where a run's ψ reads the flux through its Dirichlet edges: the potential and its jumps.
+struct Potential<'a> {
+    u: &'a [f64],
+    jumps: HashMap<u32, HashMap<u32, f64>>,
+}
+
 /// ∫ v · n ds over the edge from parameter `a` to `b` (n outward: the edge runs with the fluid
 /// on its left), 3-point Gauss, and the arc length.
-fn edge_flux(mesh: &PreparedMesh, e: &BoundaryEdge, v: &[[f64; 2]], a: f64, b: f64) -> (f64, f64) {
+fn edge_flux(mesh: &PreparedMesh, e: &BoundaryEdge, u: &Potential, a: f64, b: f64) -> (f64, f64) {
     let xy = e.nodes.map(|k| mesh.xy[k as usize]);
+    let el = &mesh.elements[e.element as usize];
+    let exy = mesh.element_xy(e.element as usize);
+    let ue = element_potential(u.u, el, u.jumps.get(&e.element));
+    let [ea, _, eb] = EDGES[e.side].map(|k| NODE_XI[k]);
     let (mut flux, mut length) = (0.0, 0.0);
     for (&g, &w) in GAUSS3_X.iter().zip(&GAUSS3_W) {
         let s = a + (b - a) * 0.5 * (g + 1.0);
-        let (n, dn) = edge_shape(s);
+        let (_, dn) = edge_shape(s);
         let d = [0, 1].map(|c| (0..3).map(|k| dn[k] * xy[k][c]).sum::<f64>());
         let ds = 0.5 * (b - a) * w * d[0].hypot(d[1]);
         // (dy, −dx)/|d| points to the right of the direction of travel: out of the fluid.
@@ -236,13 +259,17 @@ fn edge_flux(mesh: &PreparedMesh, e: &BoundaryEdge, v: &[[f64; 2]], a: f64, b: f
         let vn = match e.flux {
             Flux::Wall => 0.0,
             Flux::Inflow(speed) => -speed,
-            Flux::Recovered => {
-                let vel = [0, 1].map(|c| {
-                    (0..3)
-                        .map(|k| n[k] * v[e.nodes[k] as usize][c])
-                        .sum::<f64>()
-                });
-                vel[0] * normal[0] + vel[1] * normal[1]
+            Flux::Element => {
+                // The edge's point in the element's natural coordinates: the edge is straight
+                // there, from its first end (s = −1) to its last (s = 1).
+                let t = 0.5 * (s + 1.0);
+                let (grad, _) = gradients(
+                    ea[0] + t * (eb[0] - ea[0]),
+                    ea[1] + t * (eb[1] - ea[1]),
+                    &exy,
+                );
+                let g = [0, 1].map(|c| (0..NODES).map(|k| grad[c][k] * ue[k]).sum::<f64>());
+                -(g[0] * normal[0] + g[1] * normal[1])
             }
         };
         flux += vn * ds;
@@ -255,7 +282,7 @@ fn edge_flux(mesh: &PreparedMesh, e: &BoundaryEdge, v: &[[f64; 2]], a: f64, b: f
 /// them (see the module docs); `None` where the boundary does not fix them.
 fn boundary_values(
     mesh: &PreparedMesh,
-    v: &[[f64; 2]],
+    u: &Potential,
     applied: &[AppliedCondition],
     fixed: &[bool],
 ) -> Option<HashMap<u32, f64>> {
@@ -298,7 +325,7 @@ fn boundary_values(
         // mismatch falls on no Dirichlet node.
         let shift = order
             .iter()
-            .position(|&i| edges[i].flux != Flux::Recovered)
+            .position(|&i| edges[i].flux != Flux::Element)
             .map_or(0, |k| k + 1);
         let len = order.len();
         order.rotate_left(shift % len);
@@ -308,13 +335,13 @@ fn boundary_values(
         for &i in &order {
             let e = &edges[i];
             along.push((e.nodes[0], acc, arc));
-            let (f, l) = edge_flux(mesh, e, v, -1.0, 0.0);
+            let (f, l) = edge_flux(mesh, e, u, -1.0, 0.0);
             along.push((e.nodes[1], acc + f, arc + l));
-            let (g, m) = edge_flux(mesh, e, v, 0.0, 1.0);
+            let (g, m) = edge_flux(mesh, e, u, 0.0, 1.0);
             (acc, arc) = (acc + f + g, arc + l + m);
         }
         // All round Dirichlet: the net flux (zero up to the discretisation) spread by arc.
-        let all_round = order.iter().all(|&i| edges[i].flux == Flux::Recovered);
+        let all_round = order.iter().all(|&i| edges[i].flux == Flux::Element);
         let spread = if all_round && arc > 0.0 {
             acc / arc
         } else {
@@ -330,14 +357,13 @@ fn boundary_values(
     values
 }
 
-/// ψ with the solve's matrix and hierarchy (`solver`, built for u with `imposed` on it; `v`
-/// the recovered nodal velocity, solver order), see the module docs; `None` where the
-/// boundary does not fix ψ on u's Dirichlet nodes, for [`stream_function_of`] instead.
+/// ψ with the solve's matrix and hierarchy (`solver`, built for u with `imposed` on it), see
+/// the module docs; `None` where the boundary does not fix ψ on u's Dirichlet nodes, for
+/// [`stream_function_of`] instead.
 pub fn stream_function_on_boundary(
     mesh: &PreparedMesh,
     u: &[f64],
     jumps: &Jumps,
-    v: &[[f64; 2]],
     applied: &[AppliedCondition],
     imposed: &Imposed,
     solver: &BuiltSolver,
@@ -351,7 +377,11 @@ pub fn stream_function_on_boundary(
     for i in rows.nodes() {
         fixed[i as usize] = true;
     }
-    let Some(on_boundary) = boundary_values(mesh, v, applied, &fixed) else {
+    let potential = Potential {
+        u,
+        jumps: jumps.by_element(),
+    };
+    let Some(on_boundary) = boundary_values(mesh, &potential, applied, &fixed) else {
         return Ok(None);
     };
     let Some(values) = rows
@@ -361,7 +391,9 @@ pub fn stream_function_on_boundary(
     else {
         return Ok(None); // a Dirichlet node off the boundary loop
     };
+    log::debug!("ψ: boundary values in {:?}", started.elapsed());
     let mut rhs = stream_load(mesh, u, jumps);
+    log::debug!("ψ: load in {:?}", started.elapsed());
     rows.eliminate(&values, &mut rhs);
     let mut psi = vec![0.0; mesh.nodes()];
     for (i, &g) in rows.nodes().zip(&values) {
