@@ -105,6 +105,9 @@ fn joukowski_file(path: &Path, centre: [f64; 2], points: usize) -> (f64, f64, f6
 
 #[test]
 fn a_joukowski_section_from_a_coordinate_file_has_its_exact_lift() {
+    // Exact: Cl = 8πR sin(α + β)/c. The far field at 100 chords, where the stream's far field
+    // (uniform flow plus the vortex) leaves out a doublet worth about 0.003 % of cl, so that
+    // what is measured is the discretisation and the Kutta condition.
     let dir = tempfile::tempdir().unwrap();
     let dat = dir.path().join("joukowski.dat");
     let (radius, beta, chord) = joukowski_file(&dat, [-0.08, 0.08], 240);
@@ -120,6 +123,8 @@ fn a_joukowski_section_from_a_coordinate_file_has_its_exact_lift() {
             s(&dat),
             "--nodes",
             nodes,
+            "--farfield",
+            "100",
             "-o",
             s(&msh),
         ]);
@@ -138,10 +143,10 @@ fn a_joukowski_section_from_a_coordinate_file_has_its_exact_lift() {
         );
         errors.push(error);
     }
-    // Measured: 0.16 % and 0.20 %. The error does not fall further under refinement: it
-    // settles at 0.1 % with the far field at 80 or 100 chords from 20k to 320k nodes
-    // (docs/verification.md), so the two meshes agree to within that.
-    assert!((errors[1] - errors[0]).abs() < 1e-3, "{errors:?}");
+    // Measured 0.035 % and 0.025 % (the Kutta condition at the edge's node alone: 0.04 % and
+    // 0.12 %, and 0.1 % from there to 320k nodes). The error falls as the mesh is refined;
+    // it keeps falling to 0.005 % at 320k nodes (docs/verification.md).
+    assert!(errors[1] < 0.8 * errors[0], "{errors:?}");
 }
 
 #[test]

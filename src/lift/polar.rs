@@ -26,7 +26,7 @@ use crate::surface::lift::Compressible;
 use crate::surface::{surface_with, LiftInput, NormalVelocity, SurfaceSpec};
 use std::ops::ControlFlow;
 
-use super::{kutta_sum, CirculationOptions, CirculationRule, UnitCirculation};
+use super::{CirculationOptions, CirculationRule, UnitCirculation};
 
 /// The most angles one polar takes.
 pub const MAX_ANGLES: usize = 10_000;
@@ -174,8 +174,8 @@ pub fn sweep(
         )));
     }
     let none = Jumps::default();
-    let d0 = kutta_sum(mesh, &unit.body.edges, u0, &none);
-    let d90 = kutta_sum(mesh, &unit.body.edges, &u90, &none);
+    let d0 = unit.kutta(mesh, u0, &none);
+    let d90 = unit.kutta(mesh, &u90, &none);
     let body = &unit.body;
     let far_end = body.chord_end(mesh);
     let points = opts
