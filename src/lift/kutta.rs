@@ -135,11 +135,19 @@ fn derivative(mesh: &PreparedMesh, e: &LoopEdge, u: &[f64], jumps: &Jumps, t: f6
     du / d[0].hypot(d[1])
 }
 
+/// A distance s from the trailing edge, and where it falls on each side: an edge (index into
+/// the outline) and its parameter.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    s: f64,
+    arriving: (usize, f64),
+    leaving: (usize, f64),
+}
+
 /// Where D is sampled, and the fit's weights: c₁ = Σ wᵢ D(sᵢ).
 #[derive(Debug, Clone)]
 pub struct KuttaFit {
-    /// (s, arriving edge index into the outline and t, leaving edge index and t).
-    samples: Vec<(f64, (usize, f64), (usize, f64))>,
+    samples: Vec<Sample>,
     /// The least-squares row that gives c₁ from the samples of D.
     weights: Vec<f64>,
 }
@@ -175,7 +183,11 @@ impl KuttaFit {
             if let (Some((a, ta)), Some((l, tl))) =
                 (arriving.locate(mesh, s), leaving.locate(mesh, s))
             {
-                samples.push((s, (n - 1 - a, ta), (l, tl)));
+                samples.push(Sample {
+                    s,
+                    arriving: (n - 1 - a, ta),
+                    leaving: (l, tl),
+                });
             }
         }
         let lambda = std::f64::consts::PI / fluid_angle_deg.to_radians();
@@ -188,8 +200,8 @@ impl KuttaFit {
             std::array::from_fn(|k| (s / reach).powf((2 * k + 1) as f64 * lambda - 1.0))
         };
         let mut ata = [[0.0; MODES]; MODES];
-        for &(s, ..) in &samples {
-            let b = basis(s);
+        for sample in &samples {
+            let b = basis(sample.s);
             for i in 0..MODES {
                 for j in 0..MODES {
                     ata[i][j] += b[i] * b[j];
@@ -199,8 +211,8 @@ impl KuttaFit {
         let inverse = invert(ata)?;
         let weights = samples
             .iter()
-            .map(|&(s, ..)| {
-                let b = basis(s);
+            .map(|sample| {
+                let b = basis(sample.s);
                 (0..MODES).map(|j| inverse[0][j] * b[j]).sum()
             })
             .collect();
@@ -224,7 +236,8 @@ impl KuttaFit {
         self.samples
             .iter()
             .zip(&self.weights)
-            .map(|(&(_, (a, ta), (l, tl)), w)| {
+            .map(|(sample, w)| {
+                let ((a, ta), (l, tl)) = (sample.arriving, sample.leaving);
                 w * (derivative(mesh, &edges[a], u, jumps, ta)
                     + derivative(mesh, &edges[l], u, jumps, tl))
             })
