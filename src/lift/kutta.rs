@@ -118,7 +118,13 @@ impl<'a> Side<'a> {
 
 /// ∂u/∂s along an edge's own direction at parameter t, u being the edge's element's
 /// potential (u plus its jumps).
-fn derivative(mesh: &PreparedMesh, e: &LoopEdge, u: &[f64], jumps: &Jumps, t: f64) -> f64 {
+pub(super) fn derivative(
+    mesh: &PreparedMesh,
+    e: &LoopEdge,
+    u: &[f64],
+    jumps: &Jumps,
+    t: f64,
+) -> f64 {
     let jump = |k: u32| {
         jumps
             .elements

@@ -55,7 +55,6 @@ pub mod wake;
 use std::ops::ControlFlow;
 
 use crate::bc::{AppliedCondition, Condition, Imposed};
-use crate::element::edge_shape;
 use crate::error::{Error, Result};
 use crate::mesh::{Mesh, PreparedMesh};
 use crate::post::Jumps;
@@ -151,25 +150,7 @@ fn edge_derivative(
     jumps: &Jumps,
     at_end: bool,
 ) -> f64 {
-    let jump = |k: u32| {
-        jumps
-            .elements
-            .iter()
-            .find(|(el, _)| *el == e.element)
-            .and_then(|(_, j)| j.iter().find(|x| x.0 == k))
-            .map_or(0.0, |x| x.1)
-    };
-    let s = if at_end { 1.0 } else { -1.0 };
-    let (_, dn) = edge_shape(s);
-    let d = [0, 1].map(|c| {
-        (0..3)
-            .map(|k| dn[k] * mesh.xy[e.nodes[k] as usize][c])
-            .sum::<f64>()
-    });
-    let du: f64 = (0..3)
-        .map(|k| dn[k] * (u[e.nodes[k] as usize] + jump(e.nodes[k])))
-        .sum();
-    du / d[0].hypot(d[1])
+    kutta::derivative(mesh, e, u, jumps, if at_end { 1.0 } else { -1.0 })
 }
 
 /// The Kutta condition's D(u) (module docs) on the outline that starts at the trailing edge.
