@@ -327,12 +327,18 @@ pub fn write_png(
 ) -> Result<()> {
     register_font();
     let layout = Layout::new(mesh, style.width.max(400), style.view);
+    let started = std::time::Instant::now();
     let scale = range(
         field,
         mesh,
         outcome,
         style.ranges[field.index()],
         style.view,
+    );
+    log::debug!(
+        "{}: colour range in {:?}",
+        field.file_name(),
+        started.elapsed()
     );
     let (lo, hi) = (scale.lo, scale.hi);
     let mut canvas = Canvas::new(layout.width, layout.height);

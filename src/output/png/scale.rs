@@ -82,6 +82,11 @@ pub fn colour_range(values: &[f64], weights: &[f64], choice: RangeChoice) -> Col
 
 /// The `q.0` and `q.1` quantiles of `values` where each value counts with its weight
 /// (the smallest value at which the cumulative weight reaches q of the total).
+///
+/// Only the tail beyond each quantile is sorted: the k values at that end are selected
+/// (`select_nth_unstable`, linear), k doubled until their weight holds the quantile. The
+/// robust range's 0.1 % and 99.9 % need a few hundred of a plot's half million values, where
+/// sorting them all took 35-45 ms per plot.
 pub fn weighted_quantiles(values: &[f64], weights: &[f64], q: (f64, f64)) -> (f64, f64) {
     let mut pairs: Vec<(f64, f64)> = values
         .iter()
@@ -92,20 +97,65 @@ pub fn weighted_quantiles(values: &[f64], weights: &[f64], q: (f64, f64)) -> (f6
     if pairs.is_empty() {
         return (f64::NAN, f64::NAN);
     }
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let total: f64 = pairs.iter().map(|p| p.1).sum();
-    let at = |q: f64| {
-        let target = q * total;
-        let mut acc = 0.0;
-        for &(v, w) in &pairs {
-            acc += w;
-            if acc >= target {
-                return v;
+    (
+        quantile(&mut pairs, total, q.0),
+        quantile(&mut pairs, total, q.1),
+    )
+}
+
+/// The weighted `q` quantile of `pairs` (value, weight), whose weights add up to `total`:
+/// from the low end for q ≤ ½ (the first value, ascending, at which the cumulative weight
+/// reaches q·total), else from the high end (the same value: the last one, descending,
+/// with at most (1 − q)·total above it). `pairs` is reordered.
+fn quantile(pairs: &mut [(f64, f64)], total: f64, q: f64) -> f64 {
+    let n = pairs.len();
+    let low = q <= 0.5;
+    let mut k = n.min(1024);
+    loop {
+        // The k values at the quantile's end, in order from that end.
+        let tail = if low {
+            if k < n {
+                pairs.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
             }
+            &mut pairs[..k]
+        } else {
+            if k < n {
+                pairs.select_nth_unstable_by(n - k, |a, b| a.0.total_cmp(&b.0));
+            }
+            &mut pairs[n - k..]
+        };
+        let weight: f64 = tail.iter().map(|p| p.1).sum();
+        let enough = if low {
+            weight >= q * total
+        } else {
+            weight > (1.0 - q) * total
+        };
+        if enough || k == n {
+            if low {
+                tail.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = 0.0;
+                for &(v, w) in tail.iter() {
+                    acc += w;
+                    if acc >= q * total {
+                        return v;
+                    }
+                }
+                return tail[tail.len() - 1].0;
+            }
+            tail.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let (mut above, mut answer) = (0.0, tail[0].0);
+            for &(v, w) in tail.iter() {
+                if above > (1.0 - q) * total {
+                    break;
+                }
+                answer = v;
+                above += w;
+            }
+            return answer;
         }
-        pairs[pairs.len() - 1].0
-    };
-    (at(q.0), at(q.1))
+        k = (2 * k).min(n);
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +172,46 @@ mod tests {
         let mut w = vec![0.0; 100];
         w[41] = 1.0;
         assert_eq!(weighted_quantiles(&v, &w, (0.05, 0.95)), (42.0, 42.0));
+    }
+
+    /// The quantile by sorting everything, as the definition reads.
+    fn sorted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
+        let mut pairs: Vec<(f64, f64)> = values.iter().copied().zip(weights.to_vec()).collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total: f64 = pairs.iter().map(|p| p.1).sum();
+        let mut acc = 0.0;
+        for &(v, w) in &pairs {
+            acc += w;
+            if acc >= q * total {
+                return v;
+            }
+        }
+        pairs[pairs.len() - 1].0
+    }
+
+    #[test]
+    fn selected_tails_give_the_quantiles_of_a_full_sort() {
+        // Many values with repeats, uneven weights (some zero), a spike: the tails selected
+        // and sorted give what sorting everything gives, at the robust range's quantiles and
+        // at others, below and above the 1024 values first selected.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for n in [7, 1000, 5000, 40_000] {
+            let values: Vec<f64> = (0..n).map(|_| (next() * 50.0).floor() / 7.0).collect();
+            let weights: Vec<f64> = (0..n)
+                .map(|i| if i % 11 == 0 { 0.0 } else { next() })
+                .collect();
+            for q in [0.001, 0.01, 0.3, 0.5, 0.7, 0.99, 0.999] {
+                let (lo, hi) = weighted_quantiles(&values, &weights, (q, q));
+                let exact = sorted_quantile(&values, &weights, q);
+                assert_eq!((lo, hi), (exact, exact), "n {n}, q {q}");
+            }
+        }
     }
 
     #[test]
