@@ -503,6 +503,47 @@ fn the_recovery_s_stopping_point_leaves_the_discretisation_error_alone() {
     }
 }
 
+#[test]
+fn the_path_integrated_start_of_psi_is_within_the_discretisation_error() {
+    // u = eˣ sin y has ψ = eˣ cos y (∇ψ = (u_y, −u_x)). ψ's CG in a run starts from ψ
+    // integrated along element edges: on the square and on a distorted, shuffled rectangle
+    // its distance from ψ (up to a constant, the largest at any node, relative to ψ's range)
+    // is about 1e-3 at 8 × 8 and shrinks like h² (h^1.6 on the distorted mesh), and
+    // for a linear potential it is exact (the midpoint rule integrates a constant gradient
+    // along a quadratic edge exactly).
+    use potflow::recovery::path::path_integrated;
+    use std::collections::HashMap;
+    for distorted in [false, true] {
+        let mut errors = Vec::new();
+        for n in [8, 16] {
+            let (mesh, u) = harmonic_on(n, distorted);
+            let guess = path_integrated(&mesh, &u, &HashMap::new());
+            let diff: Vec<f64> = (0..mesh.nodes())
+                .map(|k| guess[k] - mesh.xy[k][0].exp() * mesh.xy[k][1].cos())
+                .collect();
+            let mean = diff.iter().sum::<f64>() / diff.len() as f64;
+            let psi = |k: usize| mesh.xy[k][0].exp() * mesh.xy[k][1].cos();
+            let range = (0..mesh.nodes()).map(psi).fold(f64::NEG_INFINITY, f64::max)
+                - (0..mesh.nodes()).map(psi).fold(f64::INFINITY, f64::min);
+            errors.push(diff.iter().fold(0.0f64, |m, d| m.max((d - mean).abs())) / range);
+        }
+        // Measured 1.0e-3 → 2.5e-4 on the square (h²), 1.1e-3 → 3.5e-4 distorted (h^1.6).
+        eprintln!("distorted {distorted}: path-integrated ψ off by {errors:?} of its range");
+        assert!(errors[0] < 2e-3, "{errors:?}");
+        assert!(errors[1] < 0.4 * errors[0], "{errors:?}");
+    }
+    let mesh = PreparedMesh::prepare(&distorted_channel(12, 5, 3.0, 1.0, 0.3, 7)).unwrap();
+    let u: Vec<f64> = mesh.xy.iter().map(|p| 2.5 * (3.0 - p[0])).collect();
+    let guess = path_integrated(&mesh, &u, &HashMap::new());
+    let offset = guess[0] - 2.5 * mesh.xy[0][1];
+    for (k, g) in guess.iter().enumerate() {
+        assert!(
+            (g - 2.5 * mesh.xy[k][1] - offset).abs() < 1e-12,
+            "node {k}: {g}"
+        );
+    }
+}
+
 /// Solves `mesh` with the given `--bc` conditions to rtol 1e-10 (AMG-CG stalls on round-off
 /// before 1e-13 on meshes of tens of thousands of nodes).
 fn solve_with(mesh: &potflow::mesh::Mesh, conditions: &[&str]) -> potflow::outcome::Outcome {

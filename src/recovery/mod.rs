@@ -28,6 +28,7 @@
 
 use std::ops::ControlFlow;
 
+pub mod path;
 pub mod stream;
 pub use stream::{
     stream_function, stream_function_of, stream_function_on_boundary, stream_function_with_jumps,

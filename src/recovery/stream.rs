@@ -28,7 +28,10 @@
 //! problem above with those values imposed. The flux through a Dirichlet edge is the one the
 //! Neumann problem's natural condition carries, the element's own gradient, so ψ does not
 //! wait for the recovered velocity (a run computes the two at once), and a linear potential
-//! gives a ψ exact to round-off whatever the recovery's stopping point. On a loop that is Dirichlet all round (a far
+//! gives a ψ exact to round-off whatever the recovery's stopping point. CG starts from ψ
+//! integrated along the element edges ([`super::path`]), within the discretisation error of
+//! ψ: its relative residual is 1e-3 where a start from zero has 0.7, and CG needs 7
+//! iterations instead of 10 on y_tube:195000 to the same tolerance. On a loop that is Dirichlet all round (a far
 //! field), the loop's total (the net flux, zero up to the discretisation) is spread along it
 //! by arc length. Where that does not apply (Dirichlet nodes on two boundary loops, whose
 //! offset the boundary alone does not fix; a Robin inflow, which changes the matrix; a node
@@ -391,11 +394,18 @@ pub fn stream_function_on_boundary(
     else {
         return Ok(None); // a Dirichlet node off the boundary loop
     };
-    log::debug!("ψ: boundary values in {:?}", started.elapsed());
     let mut rhs = stream_load(mesh, u, jumps);
-    log::debug!("ψ: load in {:?}", started.elapsed());
     rows.eliminate(&values, &mut rhs);
-    let mut psi = vec![0.0; mesh.nodes()];
+    // CG starts from ψ integrated along element edges, moved to meet the boundary's values
+    // on average (both integrate the same fluxes from their own starting nodes).
+    let mut psi = super::path::path_integrated(mesh, u, &potential.jumps);
+    let offset = rows
+        .nodes()
+        .zip(&values)
+        .map(|(i, g)| g - psi[i as usize])
+        .sum::<f64>()
+        / values.len().max(1) as f64;
+    psi.iter_mut().for_each(|v| *v += offset);
     for (i, &g) in rows.nodes().zip(&values) {
         psi[i as usize] = g;
     }
