@@ -182,8 +182,16 @@ fn fitted_rate(h: &[f64], err: &[f64]) -> f64 {
 /// u = eˣ sin y (harmonic) imposed on the whole boundary of the unit square meshed n × n,
 /// solved through the general Dirichlet interface to rtol 1e-14: the mesh and uₕ.
 fn harmonic_on_unit_square(n: usize) -> (PreparedMesh, Vec<f64>) {
-    let mesh = PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap();
-    let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
+    harmonic_imposed(
+        PreparedMesh::prepare(&generate::channel(n, n, 1.0, 1.0)).unwrap(),
+        1.0,
+    )
+}
+
+/// u = eˣ sin y imposed on the boundary of `mesh`, the rectangle [0, width] × [0, 1], and
+/// solved through the general Dirichlet interface to rtol 1e-14: the mesh and uₕ.
+fn harmonic_imposed(mesh: PreparedMesh, width: f64) -> (PreparedMesh, Vec<f64>) {
+    let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == width || p[1] == 0.0 || p[1] == 1.0;
     let nodes: Vec<u32> = (0..mesh.nodes() as u32)
         .filter(|&i| on_boundary(&mesh.xy[i as usize]))
         .collect();
@@ -426,22 +434,7 @@ fn harmonic_on(n: usize, distorted: bool) -> (PreparedMesh, Vec<f64>) {
         return harmonic_on_unit_square(n);
     }
     let mesh = PreparedMesh::prepare(&distorted_channel(3 * n, n, 3.0, 1.0, 0.3, 11)).unwrap();
-    let on_boundary = |p: &[f64; 2]| p[0] == 0.0 || p[0] == 3.0 || p[1] == 0.0 || p[1] == 1.0;
-    let nodes: Vec<u32> = (0..mesh.nodes() as u32)
-        .filter(|&i| on_boundary(&mesh.xy[i as usize]))
-        .collect();
-    let values: Vec<f64> = nodes
-        .iter()
-        .map(|&i| mesh.xy[i as usize][0].exp() * mesh.xy[i as usize][1].sin())
-        .collect();
-    let opts = CgOptions {
-        rtol: 1e-14,
-        max_iter: 100_000,
-    };
-    let (u, outcome) =
-        solve::solve_dirichlet(&mesh, &nodes, &values, SolverKind::Jacobi, opts).unwrap();
-    assert!(outcome.converged);
-    (mesh, u)
+    harmonic_imposed(mesh, 3.0)
 }
 
 /// ‖a − b‖ in L2 for two nodal vector fields (`b`: None for the exact v = −∇(eˣ sin y)).
