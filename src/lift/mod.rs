@@ -337,6 +337,11 @@ pub fn unit_circulation(
         outcome,
     };
     unit.d1 = unit.kutta(mesh, &unit.u1, &unit.unit);
+    if unit.fit.is_some() && !(unit.d1.is_finite() && unit.d1 != 0.0) {
+        // A degenerate outline near the edge (edges of no length): the edge's node instead.
+        unit.fit = None;
+        unit.d1 = unit.kutta(mesh, &unit.u1, &unit.unit);
+    }
     Ok(unit)
 }
 
