@@ -282,3 +282,24 @@ fn invert(mut a: [[f64; MODES]; MODES]) -> Option<[[f64; MODES]; MODES]> {
     }
     Some(inv)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{invert, MODES};
+
+    #[test]
+    fn the_normal_equations_are_inverted() {
+        // A Hilbert-like SPD matrix (the kind the fit's power columns give): A A⁻¹ = I.
+        let a: [[f64; MODES]; MODES] =
+            std::array::from_fn(|i| std::array::from_fn(|j| 1.0 / (i + j + 1) as f64));
+        let inv = invert(a).expect("invertible");
+        for i in 0..MODES {
+            for j in 0..MODES {
+                let p: f64 = (0..MODES).map(|k| a[i][k] * inv[k][j]).sum();
+                let expected = if i == j { 1.0 } else { 0.0 };
+                assert!((p - expected).abs() < 1e-12, "({i}, {j}): {p}");
+            }
+        }
+        assert!(invert([[0.0; MODES]; MODES]).is_none());
+    }
+}
