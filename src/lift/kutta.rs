@@ -293,9 +293,9 @@ mod tests {
         let a: [[f64; MODES]; MODES] =
             std::array::from_fn(|i| std::array::from_fn(|j| 1.0 / (i + j + 1) as f64));
         let inv = invert(a).expect("invertible");
-        for i in 0..MODES {
+        for (i, row) in a.iter().enumerate() {
             for j in 0..MODES {
-                let p: f64 = (0..MODES).map(|k| a[i][k] * inv[k][j]).sum();
+                let p: f64 = row.iter().zip(&inv).map(|(x, r)| x * r[j]).sum();
                 let expected = if i == j { 1.0 } else { 0.0 };
                 assert!((p - expected).abs() < 1e-12, "({i}, {j}): {p}");
             }
