@@ -83,7 +83,7 @@ pub struct Outcome {
     /// the solve ran on the GPU.
     pub gpu_solve: Option<GpuSolveInfo>,
     /// The recovered nodal velocity, |v|, pressure and stream function (input order), where
-    /// asked for ([`SolveOptions::nodal_velocity`]).
+    /// asked for ([`crate::solve::SolveOptions::nodal_velocity`]).
     pub nodal: Option<NodalFields>,
     /// The circulation round a body, where one was asked for; its jumps in input numbering.
     pub circulation: Option<Circulation>,

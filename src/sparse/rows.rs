@@ -3,7 +3,7 @@
 //! The AMG set-up builds its matrices row by row (the strength graph, the filtered matrix, the
 //! products): each row is computed alone into its task's block, so the result does not depend
 //! on how the rows are split or on the thread count. The blocks are gathered in rounds of
-//! [`TASKS_PER_ROUND`] tasks: a round's blocks are appended to the result and freed before the
+//! `TASKS_PER_ROUND` tasks: a round's blocks are appended to the result and freed before the
 //! next round starts. Gathering all blocks at the end instead keeps the whole matrix's blocks
 //! alive beside the result, about twice the result (and freed into the allocator's heaps,
 //! where they stay resident); at 2M nodes that made the finest level's Galerkin product and

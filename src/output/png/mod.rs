@@ -7,7 +7,7 @@
 //! two triangles, filled at pixel centres (the potential interpolated linearly inside each
 //! triangle, element fields constant). Equipotentials are the level crossings of the same
 //! triangles. Title, axes and the labelled colorbar are drawn with plotters and an embedded
-//! DejaVu Sans font (no system fonts needed). Colormap: viridis, over the range [`scale`]
+//! DejaVu Sans font (no system fonts needed). Colormap: viridis, over the range `scale`
 //! chooses (robust quantiles by default, clipped ends marked with triangles). A view window
 //! (`--view x0,x1,y0,y1`) frames part of the domain; the field is clipped to the frame.
 
