@@ -390,24 +390,22 @@ fn run_stream_function(
     imposed: &bc::Imposed,
     built: &crate::solver::BuiltSolver,
 ) -> Result<(Vec<f64>, StreamRoute)> {
-    let on_boundary =
-        crate::recovery::stream_function_on_boundary(prepared, u, jumps, applied, imposed, built)?;
-    Ok(match (on_boundary, built.matrix_copy()) {
-        (Some(psi), _) => (psi, StreamRoute::SolvesHierarchy),
-        (None, Some(k)) => (
-            crate::recovery::stream_function_of(
-                prepared,
-                u,
-                jumps,
-                imposed.unimposed(prepared, applied, k),
-            )?,
-            StreamRoute::OwnSetUp,
-        ),
-        (None, None) => (
-            crate::recovery::stream_function_with_jumps(prepared, u, jumps)?,
-            StreamRoute::OwnSetUp,
-        ),
-    })
+    if let Some(psi) =
+        crate::recovery::stream_function_on_boundary(prepared, u, jumps, applied, imposed, built)?
+    {
+        return Ok((psi, StreamRoute::SolvesHierarchy));
+    }
+    // Copied only here: the matrix is the size of the solve's.
+    let psi = match built.matrix_copy() {
+        Some(k) => crate::recovery::stream_function_of(
+            prepared,
+            u,
+            jumps,
+            imposed.unimposed(prepared, applied, k),
+        )?,
+        None => crate::recovery::stream_function_with_jumps(prepared, u, jumps)?,
+    };
+    Ok((psi, StreamRoute::OwnSetUp))
 }
 
 /// The surface quantities of boundary group `group` after a run: its normal velocity from its
