@@ -134,8 +134,13 @@ pub fn det2(j: &[[f64; 2]; 2]) -> f64 {
 
 /// Physical gradients `B = J⁻¹ · dN/dξ` (`[∂N/∂x, ∂N/∂y]`) and det J at one point.
 pub fn gradients(xi: f64, eta: f64, xy: &[[f64; 2]; NODES]) -> ([[f64; NODES]; 2], f64) {
-    let dn = shape_derivatives(xi, eta);
-    let j = jacobian(&dn, xy);
+    gradients_from(&shape_derivatives(xi, eta), xy)
+}
+
+/// [`gradients`] from the shape derivatives `dn` at the point ([`shape_derivatives`]), for
+/// loops that evaluate the same points on many elements.
+pub fn gradients_from(dn: &[[f64; NODES]; 2], xy: &[[f64; 2]; NODES]) -> ([[f64; NODES]; 2], f64) {
+    let j = jacobian(dn, xy);
     let det = det2(&j);
     let inv = 1.0 / det;
     let mut b = [[0.0; NODES]; 2];

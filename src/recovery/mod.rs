@@ -13,7 +13,8 @@
 //! both components in one Jacobi-CG on the pair (3×3 Gauss on each element, |det J| so
 //! orientation does not matter): the system diag(M, M) with the components interleaved node
 //! by node, so that each iteration reads M once for both, and CG's scalars are shared (the two
-//! blocks have one spectrum, so the pair converges as each would alone).
+//! blocks have one spectrum, so the pair converges as each would alone). M is never
+//! assembled: each element keeps its own Mₑ and CG multiplies element by element ([`mass`]).
 //!
 //! CG starts from the plain average of −∇uₕ over the elements at each node, itself an O(h²)
 //! approximation of v, so it starts at a distance from vₕ of the order of the discretisation
@@ -28,6 +29,7 @@
 
 use std::ops::ControlFlow;
 
+pub mod mass;
 pub mod path;
 pub mod stream;
 pub use stream::{
@@ -37,14 +39,15 @@ pub use stream::{
 
 use rayon::prelude::*;
 
-use crate::assembly::CsrPattern;
-use crate::element::{gauss3x3, gradients, shape, PressureModel, NODES, NODE_XI, SLOTS};
+use crate::element::{
+    gauss3x3, gradients_from, shape, shape_derivatives, PressureModel, NODES, NODE_XI,
+};
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
 use crate::post::{element_potential, Jumps};
 use crate::solver::{cg, CgOptions, Preconditioner};
 use crate::sparse::spmv::LinearOperator;
-use crate::sparse::Matrix;
+use mass::{by_first_node, MassPair, NodeSlots};
 
 /// The recovered nodal fields, in the order of the nodes they are given for.
 #[derive(Debug, Clone, Default)]
@@ -95,62 +98,61 @@ pub(crate) fn converged(
     }
 }
 
-/// An element's two load vectors, −∫ Nᵢ ∂uₕ/∂x and −∫ Nᵢ ∂uₕ/∂y, and −∇uₕ at its eight
-/// nodes.
-type ElementLoads = ([[f64; NODES]; 2], [[f64; 2]; NODES]);
+/// What an element gives the projection: its mass matrix, packed ([`mass::PACKED`]), and
+/// for each of its nodes a in turn the loads −∫ Nₐ ∂uₕ/∂x, −∫ Nₐ ∂uₕ/∂y and −∇uₕ at the node
+/// (`LOAD` values per node).
+type ElementProjection = ([f64; mass::PACKED], [f64; LOAD * NODES]);
 
-/// Element e's consistent mass matrix into `m` (64 slots, row-major), and its
-/// [`ElementLoads`].
-fn element_projection(xy: &[[f64; 2]; NODES], ue: &[f64; NODES], m: &mut [f64]) -> ElementLoads {
-    m.fill(0.0);
-    let mut b = [[0.0; NODES]; 2];
-    for (xi, eta, w) in gauss3x3() {
-        let n = shape(xi, eta);
-        let (d, det) = gradients(xi, eta, xy);
+/// Values per node in [`ElementProjection`]'s second part.
+const LOAD: usize = 4;
+
+/// The shape functions and their derivatives where the projection evaluates them: at the
+/// 3×3 Gauss points (with the weights) and at the eight nodes. Computed once per run.
+struct Tables {
+    gauss: [(f64, [f64; NODES], [[f64; NODES]; 2]); 9],
+    nodes: [[[f64; NODES]; 2]; NODES],
+}
+
+impl Tables {
+    fn new() -> Self {
+        Tables {
+            gauss: gauss3x3().map(|(xi, eta, w)| (w, shape(xi, eta), shape_derivatives(xi, eta))),
+            nodes: NODE_XI.map(|[xi, eta]| shape_derivatives(xi, eta)),
+        }
+    }
+}
+
+/// Element e's [`ElementProjection`].
+fn element_projection(
+    tables: &Tables,
+    xy: &[[f64; 2]; NODES],
+    ue: &[f64; NODES],
+) -> ElementProjection {
+    let mut m = [0.0; mass::PACKED];
+    let mut loads = [0.0; LOAD * NODES];
+    for (w, n, dn) in &tables.gauss {
+        let (d, det) = gradients_from(dn, xy);
         let wd = w * det.abs();
         let gx: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
         let gy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
+        let mut p = 0;
         for i in 0..NODES {
             let wn = wd * n[i];
-            for j in 0..NODES {
-                m[NODES * i + j] += wn * n[j];
+            for nj in &n[i..] {
+                m[p] += wn * nj;
+                p += 1;
             }
-            b[0][i] -= wn * gx;
-            b[1][i] -= wn * gy;
+            loads[LOAD * i] -= wn * gx;
+            loads[LOAD * i + 1] -= wn * gy;
         }
     }
-    let at_nodes = NODE_XI.map(|[xi, eta]| {
-        let (d, _) = gradients(xi, eta, xy);
-        [0, 1].map(|c| -(0..NODES).map(|k| d[c][k] * ue[k]).sum::<f64>())
-    });
-    (b, at_nodes)
-}
-
-/// M applied to both velocity components at once, interleaved node by node
-/// (x₀, y₀, x₁, y₁, …): one pass over M's values and indices for the two.
-struct Both<'a>(&'a Matrix);
-
-impl LinearOperator for Both<'_> {
-    fn apply(&self, x: &[f64], y: &mut [f64]) {
-        let (indptr, indices, values) = (
-            self.0.indptr().into_raw_storage(),
-            self.0.indices(),
-            self.0.data(),
-        );
-        y.par_chunks_mut(2)
-            .with_min_len(1024)
-            .enumerate()
-            .for_each(|(i, yi)| {
-                let (s, e) = (indptr[i] as usize, indptr[i + 1] as usize);
-                let (mut a, mut b) = (0.0, 0.0);
-                for (&j, &v) in indices[s..e].iter().zip(&values[s..e]) {
-                    a += v * x[2 * j as usize];
-                    b += v * x[2 * j as usize + 1];
-                }
-                yi[0] = a;
-                yi[1] = b;
-            });
+    for (a, dn) in tables.nodes.iter().enumerate() {
+        let (d, _) = gradients_from(dn, xy);
+        for c in 0..2 {
+            loads[LOAD * a + 2 + c] = -(0..NODES).map(|k| d[c][k] * ue[k]).sum::<f64>();
+        }
     }
+    (m, loads)
 }
 
 /// Jacobi on the interleaved pair: both components of node i scaled by 1 / Mᵢᵢ.
@@ -203,57 +205,46 @@ pub fn nodal_velocity_to(
     jumps: &Jumps,
     reduction: f64,
 ) -> Result<Vec<[f64; 2]>> {
-    // The element matrices straight into the slots the scatter reads, the loads beside.
     let jumps = jumps.by_element();
-    // Written in parallel, not mapped from the zero page (see [`CsrPattern::zero_values`]).
-    let mut slots: Vec<f64> = (0..SLOTS * mesh.elements())
-        .into_par_iter()
-        .map(|_| 0.0)
-        .collect();
-    let loads: Vec<ElementLoads> = slots
-        .par_chunks_mut(SLOTS)
-        .enumerate()
-        .map(|(e, m)| {
+    let tables = Tables::new();
+    let order = by_first_node(&mesh.elements);
+    let elements: Vec<[u32; NODES]> = order.iter().map(|&e| mesh.elements[e as usize]).collect();
+    let (element_mass, per_slot): (Vec<[f64; mass::PACKED]>, Vec<[f64; LOAD * NODES]>) = order
+        .par_iter()
+        .map(|&e| {
+            let e = e as usize;
             let ue = element_potential(u, &mesh.elements[e], jumps.get(&(e as u32)));
-            element_projection(&mesh.element_xy(e), &ue, m)
+            element_projection(&tables, &mesh.element_xy(e), &ue)
         })
-        .collect();
-    let pattern = CsrPattern::new(mesh.nodes(), &mesh.elements);
-    let mass = {
-        let values = pattern.scatter(&mesh.elements, &slots);
-        pattern.into_matrix(values)
-    };
-    drop(slots);
-    // Loads and the start summed in element order, interleaved: the same bits on any thread
-    // count.
+        .unzip();
+    let slots = NodeSlots::new(mesh.nodes(), &elements);
+    // The loads and the start summed node by node over the node's elements in the order
+    // above: the same bits on any thread count.
+    let mut gathered = vec![[0.0; LOAD]; mesh.nodes()];
+    slots.gather(per_slot.as_flattened().as_chunks::<LOAD>().0, &mut gathered);
+    drop(per_slot);
     let mut load = vec![0.0; 2 * mesh.nodes()];
     let mut v = vec![0.0; 2 * mesh.nodes()];
-    let mut count = vec![0u32; mesh.nodes()];
-    for (el, (b, at_nodes)) in mesh.elements.iter().zip(&loads) {
-        for (a, &k) in el.iter().enumerate() {
-            let k = k as usize;
-            load[2 * k] += b[0][a];
-            load[2 * k + 1] += b[1][a];
-            v[2 * k] += at_nodes[a][0];
-            v[2 * k + 1] += at_nodes[a][1];
-            count[k] += 1;
-        }
-    }
-    drop(loads);
-    v.par_chunks_mut(2).zip(&count).for_each(|(v, &c)| {
-        let c = f64::from(c.max(1));
-        v[0] /= c;
-        v[1] /= c;
-    });
+    load.par_chunks_mut(2)
+        .zip(v.par_chunks_mut(2))
+        .zip(gathered.par_iter())
+        .enumerate()
+        .for_each(|(i, ((load, v), g))| {
+            let count = slots.of(i).len().max(1) as f64;
+            load.copy_from_slice(&g[..2]);
+            v[0] = g[2] / count;
+            v[1] = g[3] / count;
+        });
+    drop(gathered);
     if load.iter().any(|&x| x != 0.0) {
         let started = std::time::Instant::now();
-        let operator = Both(&mass);
+        let operator = MassPair::new(&element_mass, &elements, &slots);
         let rtol = (reduction * relative_residual(&operator, &load, &v)).max(RTOL_FLOOR);
         let outcome = cg(
             &operator,
             &load,
             &mut v,
-            &BothJacobi(crate::sparse::inverse_diagonal(&mass)),
+            &BothJacobi(operator.inverse_diagonal()),
             CgOptions {
                 rtol,
                 max_iter: 10_000,
