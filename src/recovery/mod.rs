@@ -108,13 +108,13 @@ const LOAD: usize = 4;
 
 /// The shape functions and their derivatives where the projection evaluates them: at the
 /// 3×3 Gauss points (with the weights) and at the eight nodes. Computed once per run.
-struct Tables {
-    gauss: [(f64, [f64; NODES], [[f64; NODES]; 2]); 9],
+pub(crate) struct Tables {
+    pub(crate) gauss: [(f64, [f64; NODES], [[f64; NODES]; 2]); 9],
     nodes: [[[f64; NODES]; 2]; NODES],
 }
 
 impl Tables {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Tables {
             gauss: gauss3x3().map(|(xi, eta, w)| (w, shape(xi, eta), shape_derivatives(xi, eta))),
             nodes: NODE_XI.map(|[xi, eta]| shape_derivatives(xi, eta)),

@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use crate::element::{edge_shape, gradients, EDGES, NODES, NODE_XI};
+use crate::element::{edge_shape, gradients_from, shape_derivatives, EDGES, NODES, NODE_XI};
 use crate::mesh::prepare::node_elements;
 use crate::mesh::PreparedMesh;
 use crate::post::element_potential;
@@ -21,26 +21,40 @@ use crate::post::element_potential;
 /// The outline of an element as local nodes, each step one half-edge.
 const CYCLE: [usize; NODES] = [0, 4, 1, 5, 2, 6, 3, 7];
 
+/// Where [`increments`] evaluates: for each half-edge in [`CYCLE`] order, the shape
+/// derivatives at its midpoint and the edge's shape derivatives there (parameter s = ∓½ on its
+/// edge). Computed once per run.
+struct Midpoints([([[f64; NODES]; 2], [f64; 3]); NODES]);
+
+impl Midpoints {
+    fn new() -> Self {
+        Midpoints(std::array::from_fn(|k| {
+            let (side, half) = (k / 2, k % 2);
+            let edge = EDGES[side];
+            let (pa, pb) = (NODE_XI[edge[0]], NODE_XI[edge[2]]);
+            let s = if half == 0 { -0.5 } else { 0.5 };
+            let t = 0.5 * (s + 1.0);
+            let dn = shape_derivatives(pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1]));
+            (dn, edge_shape(s).1)
+        }))
+    }
+}
+
 /// ψ's increments along an element's eight half-edges, in [`CYCLE`] order: entry k is
 /// ψ(CYCLE[k + 1]) − ψ(CYCLE[k]), by the midpoint rule on each half-edge (a guess needs no
 /// more; on a straight-sided element the integrand is linear along the edge and the rule
 /// exact).
-fn increments(xy: &[[f64; 2]; NODES], ue: &[f64; NODES]) -> [f64; NODES] {
+fn increments(points: &Midpoints, xy: &[[f64; 2]; NODES], ue: &[f64; NODES]) -> [f64; NODES] {
     let mut out = [0.0; NODES];
-    for (side, edge) in EDGES.into_iter().enumerate() {
-        let (pa, pb) = (NODE_XI[edge[0]], NODE_XI[edge[2]]);
-        let exy = edge.map(|k| xy[k]);
-        for (half, s) in [-0.5, 0.5].into_iter().enumerate() {
-            let t = 0.5 * (s + 1.0);
-            let (d, _) = gradients(pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1]), xy);
-            let ux: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
-            let uy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
-            let (_, dn) = edge_shape(s);
-            let dx: f64 = (0..3).map(|k| dn[k] * exy[k][0]).sum();
-            let dy: f64 = (0..3).map(|k| dn[k] * exy[k][1]).sum();
-            // The half-edge spans 1 in s.
-            out[2 * side + half] = uy * dx - ux * dy;
-        }
+    for (k, (dn, edge_dn)) in points.0.iter().enumerate() {
+        let exy = EDGES[k / 2].map(|c| xy[c]);
+        let (d, _) = gradients_from(dn, xy);
+        let ux: f64 = (0..NODES).map(|j| d[0][j] * ue[j]).sum();
+        let uy: f64 = (0..NODES).map(|j| d[1][j] * ue[j]).sum();
+        let dx: f64 = (0..3).map(|j| edge_dn[j] * exy[j][0]).sum();
+        let dy: f64 = (0..3).map(|j| edge_dn[j] * exy[j][1]).sum();
+        // The half-edge spans 1 in s.
+        out[k] = uy * dx - ux * dy;
     }
     out
 }
@@ -52,11 +66,12 @@ pub fn path_integrated(
     u: &[f64],
     jumps: &HashMap<u32, HashMap<u32, f64>>,
 ) -> Vec<f64> {
+    let points = Midpoints::new();
     let steps: Vec<[f64; NODES]> = (0..mesh.elements())
         .into_par_iter()
         .map(|e| {
             let ue = element_potential(u, &mesh.elements[e], jumps.get(&(e as u32)));
-            increments(&mesh.element_xy(e), &ue)
+            increments(&points, &mesh.element_xy(e), &ue)
         })
         .collect();
     let n = mesh.nodes();

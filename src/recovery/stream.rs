@@ -47,7 +47,9 @@ use rayon::prelude::*;
 
 use super::converged;
 use crate::bc::{AppliedCondition, Condition, Imposed};
-use crate::element::{edge_shape, gauss3x3, gradients, EDGES, GAUSS3_W, GAUSS3_X, NODES, NODE_XI};
+use crate::element::{
+    edge_shape, gradients, gradients_from, EDGES, GAUSS3_W, GAUSS3_X, NODES, NODE_XI,
+};
 use crate::error::Result;
 use crate::mesh::PreparedMesh;
 use crate::post::{element_potential, Jumps};
@@ -65,14 +67,15 @@ pub const PSI_RTOL: f64 = 1e-8;
 /// order.
 fn stream_load(mesh: &PreparedMesh, u: &[f64], jumps: &Jumps) -> Vec<f64> {
     let jumps = jumps.by_element();
+    let tables = super::Tables::new();
     let per_element: Vec<[f64; NODES]> = (0..mesh.elements())
         .into_par_iter()
         .map(|e| {
             let xy = mesh.element_xy(e);
             let ue = element_potential(u, &mesh.elements[e], jumps.get(&(e as u32)));
             let mut b = [0.0; NODES];
-            for (xi, eta, w) in gauss3x3() {
-                let (d, det) = gradients(xi, eta, &xy);
+            for (w, _, dn) in &tables.gauss {
+                let (d, det) = gradients_from(dn, &xy);
                 let wd = w * det.abs();
                 let ux: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
                 let uy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
