@@ -66,6 +66,17 @@ fn orientation(xy: &[[f64; 2]; NODES]) -> Orientation {
 /// Node → element adjacency in CSR form: the elements of node `i` are
 /// `elems[ptr[i]..ptr[i+1]]`, ascending.
 pub fn node_elements(n: usize, elements: &[[u32; NODES]]) -> (Vec<u32>, Vec<u32>) {
+    node_adjacency(n, elements, |e, _| e as u32)
+}
+
+/// Node → element adjacency in CSR form with an entry of choice: node `i`'s entries are
+/// `entry(e, a)` for every element e that holds it as its local node a, elements ascending,
+/// in `[ptr[i]..ptr[i+1]]`.
+pub fn node_adjacency(
+    n: usize,
+    elements: &[[u32; NODES]],
+    entry: impl Fn(usize, usize) -> u32,
+) -> (Vec<u32>, Vec<u32>) {
     let mut ptr = vec![0u32; n + 1];
     for el in elements {
         for &k in el {
@@ -76,14 +87,14 @@ pub fn node_elements(n: usize, elements: &[[u32; NODES]]) -> (Vec<u32>, Vec<u32>
         ptr[i + 1] += ptr[i];
     }
     let mut fill = ptr.clone();
-    let mut elems = vec![0u32; ptr[n] as usize];
+    let mut entries = vec![0u32; ptr[n] as usize];
     for (e, el) in elements.iter().enumerate() {
-        for &k in el {
-            elems[fill[k as usize] as usize] = e as u32;
+        for (a, &k) in el.iter().enumerate() {
+            entries[fill[k as usize] as usize] = entry(e, a);
             fill[k as usize] += 1;
         }
     }
-    (ptr, elems)
+    (ptr, entries)
 }
 
 /// Reverse Cuthill-McKee order of the nodes used by `elements` (unused nodes are left out):

@@ -9,7 +9,7 @@
 //! passes:
 //!
 //! 1. element by element, in parallel: yₑ = Mₑ xₑ on the element's eight nodes;
-//! 2. node by node, in parallel: yᵢ = Σ yₑ[a] over the slots (e, a) of node i
+//! 2. node by node, in parallel: yᵢ = Σ yₑ\[a\] over the slots (e, a) of node i
 //!    ([`NodeSlots`]), in the elements' order.
 //!
 //! No sparsity pattern is built and no element's 64 slots are scattered into one: those two
@@ -24,6 +24,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::element::NODES;
+use crate::mesh::prepare::node_adjacency;
 use crate::sparse::spmv::LinearOperator;
 
 /// Values of a symmetric 8 × 8 element matrix kept: the upper triangle.
@@ -56,23 +57,7 @@ impl NodeSlots {
     /// The slots of an `n`-node mesh's `elements` (at most [`crate::mesh::MAX_ELEMENTS`], so
     /// 8e + a fits a u32).
     pub fn new(n: usize, elements: &[[u32; NODES]]) -> Self {
-        let mut ptr = vec![0u32; n + 1];
-        for el in elements {
-            for &k in el {
-                ptr[k as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            ptr[i + 1] += ptr[i];
-        }
-        let mut fill = ptr.clone();
-        let mut slots = vec![0u32; ptr[n] as usize];
-        for (e, el) in elements.iter().enumerate() {
-            for (a, &k) in el.iter().enumerate() {
-                slots[fill[k as usize] as usize] = (NODES * e + a) as u32;
-                fill[k as usize] += 1;
-            }
-        }
+        let (ptr, slots) = node_adjacency(n, elements, |e, a| (NODES * e + a) as u32);
         NodeSlots { ptr, slots }
     }
 
