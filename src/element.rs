@@ -151,6 +151,28 @@ pub fn gradients_from(dn: &[[f64; NODES]; 2], xy: &[[f64; 2]; NODES]) -> ([[f64;
     (b, det)
 }
 
+/// ∇f = J⁻ᵀ (∂f/∂ξ, ∂f/∂η) of a field with nodal values `f` at one point, from the shape
+/// derivatives `dn` there, and det J: the two derivatives of f in natural coordinates
+/// turned by J, without forming every ∂Nₖ/∂x (what [`gradients_from`] gives) first.
+pub fn gradient_from(
+    dn: &[[f64; NODES]; 2],
+    xy: &[[f64; 2]; NODES],
+    f: &[f64; NODES],
+) -> ([f64; 2], f64) {
+    let j = jacobian(dn, xy);
+    let det = det2(&j);
+    let fxi: f64 = (0..NODES).map(|k| dn[0][k] * f[k]).sum();
+    let feta: f64 = (0..NODES).map(|k| dn[1][k] * f[k]).sum();
+    let inv = 1.0 / det;
+    (
+        [
+            inv * (j[1][1] * fxi - j[0][1] * feta),
+            inv * (-j[1][0] * fxi + j[0][0] * feta),
+        ],
+        det,
+    )
+}
+
 /// det J at the nine 3×3 Gauss points (the points where the stiffness is integrated).
 pub fn det_j_at_gauss(xy: &[[f64; 2]; NODES]) -> [f64; 9] {
     let mut dets = [0.0; 9];
@@ -332,6 +354,38 @@ pub fn velocity_element(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gradient_of_a_field_is_the_field_times_the_shape_gradients() {
+        // A curved, distorted element and a quadratic field: gradient_from turns f's natural
+        // derivatives by J, gradients_from forms every ∂Nₖ/∂x; the same numbers up to the
+        // order of the sums (1e-13 of |∇f| ~ 10 is far above that round-off, far below any
+        // wrong term).
+        let xy: [[f64; 2]; NODES] = [
+            [0.0, 0.0],
+            [2.0, 0.3],
+            [2.4, 1.9],
+            [-0.2, 1.5],
+            [1.1, -0.2],
+            [2.3, 1.0],
+            [1.0, 1.9],
+            [-0.1, 0.8],
+        ];
+        let f = xy.map(|[x, y]| 3.0 * x * x - x * y + 2.0 * y);
+        for (xi, eta, _) in gauss3x3() {
+            let dn = shape_derivatives(xi, eta);
+            let (b, det) = gradients_from(&dn, &xy);
+            let (g, det2) = gradient_from(&dn, &xy, &f);
+            assert_eq!(det, det2);
+            for c in 0..2 {
+                let expected: f64 = (0..NODES).map(|k| b[c][k] * f[k]).sum();
+                assert!(
+                    (g[c] - expected).abs() < 1e-13 * 10.0,
+                    "{c}: {g:?} {expected}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn reversed_permutation_keeps_edges() {

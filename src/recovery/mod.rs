@@ -40,7 +40,7 @@ pub use stream::{
 use rayon::prelude::*;
 
 use crate::element::{
-    gauss3x3, gradients_from, shape, shape_derivatives, PressureModel, NODES, NODE_XI,
+    gauss3x3, gradient_from, shape, shape_derivatives, PressureModel, NODES, NODE_XI,
 };
 use crate::error::{Error, Result};
 use crate::mesh::PreparedMesh;
@@ -131,10 +131,8 @@ fn element_projection(
     let mut m = [0.0; mass::PACKED];
     let mut loads = [0.0; LOAD * NODES];
     for (w, n, dn) in &tables.gauss {
-        let (d, det) = gradients_from(dn, xy);
+        let ([gx, gy], det) = gradient_from(dn, xy, ue);
         let wd = w * det.abs();
-        let gx: f64 = (0..NODES).map(|k| d[0][k] * ue[k]).sum();
-        let gy: f64 = (0..NODES).map(|k| d[1][k] * ue[k]).sum();
         let mut p = 0;
         for i in 0..NODES {
             let wn = wd * n[i];
@@ -147,10 +145,9 @@ fn element_projection(
         }
     }
     for (a, dn) in tables.nodes.iter().enumerate() {
-        let (d, _) = gradients_from(dn, xy);
-        for c in 0..2 {
-            loads[LOAD * a + 2 + c] = -(0..NODES).map(|k| d[c][k] * ue[k]).sum::<f64>();
-        }
+        let (g, _) = gradient_from(dn, xy, ue);
+        loads[LOAD * a + 2] = -g[0];
+        loads[LOAD * a + 3] = -g[1];
     }
     (m, loads)
 }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use crate::element::{edge_shape, gradients_from, shape_derivatives, EDGES, NODES, NODE_XI};
+use crate::element::{edge_shape, gradient_from, shape_derivatives, EDGES, NODES, NODE_XI};
 use crate::mesh::prepare::node_elements;
 use crate::mesh::PreparedMesh;
 use crate::post::element_potential;
@@ -48,9 +48,7 @@ fn increments(points: &Midpoints, xy: &[[f64; 2]; NODES], ue: &[f64; NODES]) -> 
     let mut out = [0.0; NODES];
     for (k, (dn, edge_dn)) in points.0.iter().enumerate() {
         let exy = EDGES[k / 2].map(|c| xy[c]);
-        let (d, _) = gradients_from(dn, xy);
-        let ux: f64 = (0..NODES).map(|j| d[0][j] * ue[j]).sum();
-        let uy: f64 = (0..NODES).map(|j| d[1][j] * ue[j]).sum();
+        let ([ux, uy], _) = gradient_from(dn, xy, ue);
         let dx: f64 = (0..3).map(|j| edge_dn[j] * exy[j][0]).sum();
         let dy: f64 = (0..3).map(|j| edge_dn[j] * exy[j][1]).sum();
         // The half-edge spans 1 in s.
