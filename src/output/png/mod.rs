@@ -263,7 +263,8 @@ fn range(
 ) -> ColourRange {
     let (v, nodal) = values(field, outcome);
     let per = if nodal { NODES } else { 1 };
-    let (mut vals, mut weights) = (Vec::new(), Vec::new());
+    let capacity = per * mesh.elements();
+    let (mut vals, mut weights) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
     for e in 0..mesh.elements() {
         let xy = mesh.element_xy(e);
         if view.is_some_and(|w| !overlaps(&xy, w)) {

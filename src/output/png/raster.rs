@@ -50,60 +50,56 @@ impl Canvas {
     }
 
     /// Fills the triangle `p` (pixel coordinates) at pixel centres; the value at a pixel is the
-    /// linear interpolation of `v`, coloured by `color`.
+    /// linear interpolation of `v`, coloured by `color`. The barycentric weights are linear in
+    /// the pixel's x, so each row steps them by a constant.
     pub(super) fn triangle(
         &mut self,
         p: [[f64; 2]; 3],
         v: [f64; 3],
-        color: &dyn Fn(f64) -> [u8; 3],
+        color: &impl Fn(f64) -> [u8; 3],
     ) {
         let area =
             (p[1][0] - p[0][0]) * (p[2][1] - p[0][1]) - (p[2][0] - p[0][0]) * (p[1][1] - p[0][1]);
         if area == 0.0 || !area.is_finite() {
             return;
         }
-        let x0 = p
-            .iter()
-            .map(|q| q[0])
-            .fold(f64::INFINITY, f64::min)
-            .floor()
-            .max(self.clip[0] as f64) as usize;
-        let x1 = (p
-            .iter()
-            .map(|q| q[0])
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil()
-            .max(0.0) as usize)
-            .min(self.clip[1]);
-        let y0 = p
-            .iter()
-            .map(|q| q[1])
-            .fold(f64::INFINITY, f64::min)
-            .floor()
-            .max(self.clip[2] as f64) as usize;
-        let y1 = (p
-            .iter()
-            .map(|q| q[1])
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil()
-            .max(0.0) as usize)
-            .min(self.clip[3]);
-        let edge = |a: [f64; 2], b: [f64; 2], x: f64, y: f64| {
-            (b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])
+        let (lo, hi) = p.iter().fold(
+            ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]),
+            |(lo, hi), q| {
+                (
+                    [lo[0].min(q[0]), lo[1].min(q[1])],
+                    [hi[0].max(q[0]), hi[1].max(q[1])],
+                )
+            },
+        );
+        let x0 = lo[0].floor().max(self.clip[0] as f64) as usize;
+        let x1 = (hi[0].ceil().max(0.0) as usize).min(self.clip[1]);
+        let y0 = lo[1].floor().max(self.clip[2] as f64) as usize;
+        let y1 = (hi[1].ceil().max(0.0) as usize).min(self.clip[3]);
+        if x0 >= x1 {
+            return;
+        }
+        let inv = 1.0 / area;
+        // wᵢ(x, y) = the edge function of the edge opposite corner i over the area.
+        let weight = |a: [f64; 2], b: [f64; 2], x: f64, y: f64| {
+            ((b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])) * inv
         };
+        let (step0, step1) = (-(p[2][1] - p[1][1]) * inv, -(p[0][1] - p[2][1]) * inv);
+        let x = x0 as f64 + 0.5;
         for py in y0..y1 {
             let y = py as f64 + 0.5;
+            let (mut w0, mut w1) = (weight(p[1], p[2], x, y), weight(p[2], p[0], x, y));
+            let row = 3 * (py * self.w);
             for px in x0..x1 {
-                let x = px as f64 + 0.5;
-                let w0 = edge(p[1], p[2], x, y) / area;
-                let w1 = edge(p[2], p[0], x, y) / area;
                 let w2 = 1.0 - w0 - w1;
                 // A hair of overlap (1e-9 of the triangle) so that rounding never leaves a pixel
                 // centre on a shared edge outside both triangles.
                 if w0 >= -1e-9 && w1 >= -1e-9 && w2 >= -1e-9 {
-                    let c = color(w0 * v[0] + w1 * v[1] + w2 * v[2]);
-                    self.put(px, py, c);
+                    let k = row + 3 * px;
+                    self.rgb[k..k + 3].copy_from_slice(&color(w0 * v[0] + w1 * v[1] + w2 * v[2]));
                 }
+                w0 += step0;
+                w1 += step1;
             }
         }
     }
@@ -129,8 +125,8 @@ pub(super) fn draw_field(
     lo: f64,
     hi: f64,
 ) {
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let color = move |v: f64| viridis((v - lo) / span);
+    let palette = Palette::new(lo, hi);
+    let color = |v: f64| palette.colour(v);
     let (vals, nodal) = values(field, outcome);
     let nodal_velocity = outcome.nodal.as_ref().map(|n| &n.velocity);
     // Contours: equipotentials on the potential, streamlines (ψ = const) on the velocity.
@@ -229,6 +225,37 @@ pub(super) fn draw_field(
     }
 }
 
+/// Viridis over [lo, hi] as a table of [`Palette::STEPS`] colours, looked up per pixel
+/// instead of interpolated: a value's colour is that of the nearest of STEPS evenly spaced
+/// values, at most half a step of 1/1023 of the range away, which moves no channel by more
+/// than one level of 255.
+struct Palette {
+    lo: f64,
+    scale: f64,
+    colours: Vec<[u8; 3]>,
+}
+
+impl Palette {
+    const STEPS: usize = 1024;
+
+    fn new(lo: f64, hi: f64) -> Self {
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let last = (Self::STEPS - 1) as f64;
+        Palette {
+            lo,
+            scale: last / span,
+            colours: (0..Self::STEPS).map(|i| viridis(i as f64 / last)).collect(),
+        }
+    }
+
+    /// The colour of `v` (outside the range, that of its end; NaN, that of the low end).
+    fn colour(&self, v: f64) -> [u8; 3] {
+        let t = ((v - self.lo) * self.scale).round();
+        // `as` saturates: below 0 and NaN give 0.
+        self.colours[(t as usize).min(Self::STEPS - 1)]
+    }
+}
+
 /// Pixels of screen length per straight piece of a drawn edge.
 const PIXELS_PER_PIECE: f64 = 6.0;
 /// The most pieces an edge is cut into.
@@ -310,4 +337,54 @@ fn crossing(tri: [([f64; 2], f64); 3], level: f64) -> Option<([f64; 2], [f64; 2]
         }
     }
     (pts.len() == 2).then(|| (pts[0], pts[1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_palette_is_viridis_within_one_level() {
+        // Against the interpolated colour map, over the range and past both ends.
+        let (lo, hi) = (-3.0, 5.0);
+        let palette = Palette::new(lo, hi);
+        for i in 0..=10_000 {
+            let v = lo - 1.0 + 10.0 * i as f64 / 10_000.0;
+            let (got, exact) = (palette.colour(v), viridis((v - lo) / (hi - lo)));
+            for c in 0..3 {
+                assert!(
+                    (got[c] as i32 - exact[c] as i32).abs() <= 1,
+                    "{v}: {got:?} against {exact:?}"
+                );
+            }
+        }
+        assert_eq!(palette.colour(f64::NAN), viridis(0.0));
+        assert_eq!(palette.colour(f64::INFINITY), viridis(1.0));
+    }
+
+    #[test]
+    fn a_triangle_fills_the_pixel_centres_inside_it_and_no_others() {
+        // The right triangle (0, 0), (10, 0), (0, 10): the centre (x + ½, y + ½) is inside
+        // when x + y + 1 ≤ 10, i.e. x + y < 10: 55 pixels, each coloured by the value
+        // interpolated there (here v = x, a grey ramp).
+        let mut canvas = Canvas::new(12, 12);
+        let grey = |v: f64| [(10.0 * v).round() as u8; 3];
+        canvas.triangle(
+            [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]],
+            [0.0, 10.0, 0.0],
+            &grey,
+        );
+        for y in 0..12 {
+            for x in 0..12 {
+                let k = 3 * (y * 12 + x);
+                let inside = x + y < 10;
+                let expected = if inside {
+                    grey(x as f64 + 0.5)
+                } else {
+                    [255; 3]
+                };
+                assert_eq!(canvas.rgb[k..k + 3], expected, "pixel ({x}, {y})");
+            }
+        }
+    }
 }
