@@ -476,6 +476,41 @@ mod tests {
             .collect()
     }
 
+    /// A wake cut's jumps (as the `lift` room makes them) along the ray from the origin
+    /// through (1, 0): every element whose nodes span more than π of angle round the origin
+    /// lies across the ray, and its nodes below it (angle over π) jump by −`gamma`.
+    fn cut_along_positive_x(mesh: &PreparedMesh, gamma: f64) -> Jumps {
+        use std::f64::consts::PI;
+        let angle = |k: u32| {
+            let [x, y] = mesh.xy[k as usize];
+            let a = y.atan2(x);
+            if a < 0.0 {
+                a + 2.0 * PI
+            } else {
+                a
+            }
+        };
+        let elements = mesh
+            .elements
+            .iter()
+            .enumerate()
+            .filter_map(|(e, el)| {
+                let a = el.map(angle);
+                let (lo, hi) = a
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                        (l.min(x), h.max(x))
+                    });
+                (hi - lo > PI).then(|| {
+                    let jumps =
+                        std::array::from_fn(|i| (el[i], if a[i] > PI { -gamma } else { 0.0 }));
+                    (e as u32, jumps)
+                })
+            })
+            .collect();
+        Jumps { elements }
+    }
+
     #[test]
     fn psi_s_load_is_the_boundary_integral_of_the_element_integrals() {
         // Green's theorem element by element, with curved edges (round the cylinder), a
@@ -491,11 +526,7 @@ mod tests {
             let mesh = PreparedMesh::prepare(&generate::by_name(geometry, 3_000).unwrap()).unwrap();
             let u = scrambled(mesh.nodes());
             let jumps = if cut {
-                let ray = crate::lift::wake::Ray {
-                    centre: [0.0, 0.0],
-                    through: [1.0, 0.0],
-                };
-                crate::lift::wake::unit_jumps(&mesh, &ray).scaled(0.7)
+                cut_along_positive_x(&mesh, 0.7)
             } else {
                 Jumps::default()
             };
