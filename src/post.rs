@@ -38,6 +38,32 @@ impl Jumps {
             .collect()
     }
 
+    /// The jumps across a ray from a point inside a body, given each node's `angle` ∈
+    /// [0, 2π) round that point, counter-clockwise from the ray: an element whose nodes span
+    /// more than π of angle lies across the ray, and its nodes with an angle above π jump by
+    /// `amount` (−1 for the potential of a unit clockwise circulation, see `lift::wake`).
+    pub fn across_ray(elements: &[[u32; NODES]], angle: &[f64], amount: f64) -> Jumps {
+        use std::f64::consts::PI;
+        let elements = elements
+            .iter()
+            .enumerate()
+            .filter_map(|(e, el)| {
+                let a = el.map(|k| angle[k as usize]);
+                let (lo, hi) = a
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                        (l.min(x), h.max(x))
+                    });
+                (hi - lo > PI).then(|| {
+                    let jumps =
+                        std::array::from_fn(|i| (el[i], if a[i] > PI { amount } else { 0.0 }));
+                    (e as u32, jumps)
+                })
+            })
+            .collect();
+        Jumps { elements }
+    }
+
     /// The jumps scaled by `factor` (those of a unit circulation, scaled by Γ).
     pub fn scaled(&self, factor: f64) -> Jumps {
         Jumps {

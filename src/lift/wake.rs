@@ -48,28 +48,8 @@ impl Ray {
 /// The jumps of a unit circulation's potential: −1 on the nodes with a > π of every element
 /// whose nodes span more than π of angle.
 pub fn unit_jumps(mesh: &PreparedMesh, ray: &Ray) -> Jumps {
-    use std::f64::consts::PI;
     let angles: Vec<f64> = mesh.xy.par_iter().map(|&p| ray.angle(p)).collect();
-    let elements = mesh
-        .elements
-        .iter()
-        .enumerate()
-        .filter_map(|(e, el)| {
-            let a = el.map(|k| angles[k as usize]);
-            let (lo, hi) = a
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
-                    (l.min(x), h.max(x))
-                });
-            (hi - lo > PI).then(|| {
-                (
-                    e as u32,
-                    std::array::from_fn(|i| (el[i], if a[i] > PI { -1.0 } else { 0.0 })),
-                )
-            })
-        })
-        .collect();
-    Jumps { elements }
+    Jumps::across_ray(&mesh.elements, &angles, -1.0)
 }
 
 /// The load the jumps put on the single-valued part w of the potential: the Galerkin

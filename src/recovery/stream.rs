@@ -481,34 +481,10 @@ mod tests {
     /// lies across the ray, and its nodes below it (angle over π) jump by −`gamma`.
     fn cut_along_positive_x(mesh: &PreparedMesh, gamma: f64) -> Jumps {
         use std::f64::consts::PI;
-        let angle = |k: u32| {
-            let [x, y] = mesh.xy[k as usize];
-            let a = y.atan2(x);
-            if a < 0.0 {
-                a + 2.0 * PI
-            } else {
-                a
-            }
-        };
-        let elements = mesh
-            .elements
-            .iter()
-            .enumerate()
-            .filter_map(|(e, el)| {
-                let a = el.map(angle);
-                let (lo, hi) = a
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
-                        (l.min(x), h.max(x))
-                    });
-                (hi - lo > PI).then(|| {
-                    let jumps =
-                        std::array::from_fn(|i| (el[i], if a[i] > PI { -gamma } else { 0.0 }));
-                    (e as u32, jumps)
-                })
-            })
+        let angle: Vec<f64> = (mesh.xy.iter())
+            .map(|&[x, y]| y.atan2(x).rem_euclid(2.0 * PI))
             .collect();
-        Jumps { elements }
+        Jumps::across_ray(&mesh.elements, &angle, -gamma)
     }
 
     #[test]
