@@ -72,10 +72,14 @@ impl Canvas {
                 )
             },
         );
-        let x0 = lo[0].floor().max(self.clip[0] as f64) as usize;
-        let x1 = (hi[0].ceil().max(0.0) as usize).min(self.clip[1]);
-        let y0 = lo[1].floor().max(self.clip[2] as f64) as usize;
-        let y1 = (hi[1].ceil().max(0.0) as usize).min(self.clip[3]);
+        let (x0, x1) = (
+            floor_from(lo[0], self.clip[0]),
+            ceil_to(hi[0], self.clip[1]),
+        );
+        let (y0, y1) = (
+            floor_from(lo[1], self.clip[2]),
+            ceil_to(hi[1], self.clip[3]),
+        );
         if x0 >= x1 {
             return;
         }
@@ -112,6 +116,29 @@ impl Canvas {
             let (x, y) = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]));
             self.blend(x.floor() as i64, y.floor() as i64, c, alpha);
         }
+    }
+}
+
+/// ⌊x⌋, at least `min` (NaN: `min`). A cast and a comparison: the CPU baseline has no
+/// rounding instruction, and `floor` would be a call into libm for every triangle.
+fn floor_from(x: f64, min: usize) -> usize {
+    if x > min as f64 {
+        x as usize // x > min ≥ 0: truncation is ⌊x⌋
+    } else {
+        min
+    }
+}
+
+/// ⌈x⌉, at most `max` and at least 0 (NaN: 0).
+fn ceil_to(x: f64, max: usize) -> usize {
+    if x >= max as f64 {
+        return max;
+    }
+    let t = x as usize; // saturates: x ≤ 0 and NaN give 0
+    if (t as f64) < x {
+        t + 1
+    } else {
+        t
     }
 }
 
@@ -154,6 +181,8 @@ pub(super) fn draw_field(
         None => Vec::new(),
     };
     let mut contours: Vec<([f64; 2], [f64; 2])> = Vec::new();
+    let grids = Grids::new();
+    let mut grid = Vec::with_capacity((MAX_PIECES + 1) * (MAX_PIECES + 1));
     for (e, el) in mesh.quad8.iter().enumerate() {
         let xy: [[f64; 2]; NODES] = el.map(|k| [mesh.x[k as usize], mesh.y[k as usize]]);
         let px: [[f64; 2]; NODES] = xy.map(|p| layout.pixel(p[0], p[1]));
@@ -163,38 +192,38 @@ pub(super) fn draw_field(
         let edges: [EdgeLine; 4] = std::array::from_fn(|s| EdgeLine::new(el, &px, s));
         let k = edges.iter().map(|e| e.pieces).max().unwrap_or(1);
         // Grid of (k+1)² points: position and value.
-        let mut grid = Vec::with_capacity((k + 1) * (k + 1));
-        for j in 0..=k {
-            for i in 0..=k {
-                let (xi, eta) = (
-                    -1.0 + 2.0 * i as f64 / k as f64,
-                    -1.0 + 2.0 * j as f64 / k as f64,
-                );
-                let n = shape(xi, eta);
-                let v = match (field, nodal_velocity) {
-                    // The magnitude of the interpolated vector, not an interpolated magnitude.
-                    (Field::Velocity, Some(vel)) => {
-                        let (vx, vy) = (0..NODES).fold((0.0, 0.0), |(x, y), a| {
-                            let w = vel[el[a] as usize];
-                            (x + n[a] * w[0], y + n[a] * w[1])
-                        });
-                        vx.hypot(vy)
-                    }
-                    _ if nodal => (0..NODES).map(|a| n[a] * vals[el[a] as usize]).sum(),
-                    _ => vals[e],
-                };
-                let c =
-                    contoured.map_or(0.0, |c| (0..NODES).map(|a| n[a] * c[el[a] as usize]).sum());
-                // On the element's boundary, the edge's own polyline; inside, the mapping.
-                let at = match (i, j) {
-                    (_, 0) => edges[0].at(xi),
-                    (i, _) if i == k => edges[1].at(eta),
-                    (_, j) if j == k => edges[2].at(-xi),
-                    (0, _) => edges[3].at(-eta),
-                    _ => std::array::from_fn(|d| (0..NODES).map(|a| n[a] * px[a][d]).sum()),
-                };
-                grid.push((at, v, c));
-            }
+        grid.clear();
+        for (point, n) in grids.of(k).enumerate() {
+            let (i, j) = (point % (k + 1), point / (k + 1));
+            let (xi, eta) = (
+                -1.0 + 2.0 * i as f64 / k as f64,
+                -1.0 + 2.0 * j as f64 / k as f64,
+            );
+            // Σₐ Nₐ fₐ over the shape functions that are not zero at the point.
+            let interpolate =
+                |f: &dyn Fn(usize) -> f64| n.iter().map(|&(a, w)| w * f(a)).sum::<f64>();
+            let v = match (field, nodal_velocity) {
+                // The magnitude of the interpolated vector, not an interpolated magnitude.
+                (Field::Velocity, Some(vel)) => {
+                    let (vx, vy) = n.iter().fold((0.0, 0.0), |(x, y), &(a, w)| {
+                        let q = vel[el[a] as usize];
+                        (x + w * q[0], y + w * q[1])
+                    });
+                    vx.hypot(vy)
+                }
+                _ if nodal => interpolate(&|a| vals[el[a] as usize]),
+                _ => vals[e],
+            };
+            let c = contoured.map_or(0.0, |c| interpolate(&|a| c[el[a] as usize]));
+            // On the element's boundary, the edge's own polyline; inside, the mapping.
+            let at = match (i, j) {
+                (_, 0) => edges[0].at(xi),
+                (i, _) if i == k => edges[1].at(eta),
+                (_, j) if j == k => edges[2].at(-xi),
+                (0, _) => edges[3].at(-eta),
+                _ => std::array::from_fn(|d| interpolate(&|a| px[a][d])),
+            };
+            grid.push((at, v, c));
         }
         let at = |i: usize, j: usize| grid[j * (k + 1) + i];
         for j in 0..k {
@@ -250,9 +279,51 @@ impl Palette {
 
     /// The colour of `v` (outside the range, that of its end; NaN, that of the low end).
     fn colour(&self, v: f64) -> [u8; 3] {
-        let t = ((v - self.lo) * self.scale).round();
-        // `as` saturates: below 0 and NaN give 0.
+        // The nearest step: t + ½ cut to an integer (round() is a call into libm where the
+        // CPU baseline has no rounding instruction). `as` saturates: below 0 and NaN give 0.
+        let t = (v - self.lo) * self.scale + 0.5;
         self.colours[(t as usize).min(Self::STEPS - 1)]
+    }
+}
+
+/// The shape functions on the k × k grid of every k up to [`MAX_PIECES`], computed once per
+/// plot: at each of the (k+1)² points, (j major, i minor), the nodes whose Nₐ is not zero
+/// there with their Nₐ. At a corner that is the corner's own node alone, on an edge the
+/// edge's three nodes: most elements of a large mesh are drawn with k = 1, four corners, and
+/// then a grid point costs a lookup instead of eight shape functions and their sums. The
+/// terms left out are exact zeros, so the sums are those over all eight nodes.
+struct Grids {
+    /// Per k − 1: each point's (start, end) in `terms`.
+    points: Vec<Vec<(usize, usize)>>,
+    terms: Vec<(usize, f64)>,
+}
+
+impl Grids {
+    fn new() -> Self {
+        let (mut points, mut terms) = (Vec::with_capacity(MAX_PIECES), Vec::new());
+        for k in 1..=MAX_PIECES {
+            let mut of_k = Vec::with_capacity((k + 1) * (k + 1));
+            for j in 0..=k {
+                for i in 0..=k {
+                    let n = shape(
+                        -1.0 + 2.0 * i as f64 / k as f64,
+                        -1.0 + 2.0 * j as f64 / k as f64,
+                    );
+                    let start = terms.len();
+                    terms.extend((0..NODES).filter(|&a| n[a] != 0.0).map(|a| (a, n[a])));
+                    of_k.push((start, terms.len()));
+                }
+            }
+            points.push(of_k);
+        }
+        Grids { points, terms }
+    }
+
+    /// The grid points of k (1 ≤ k ≤ [`MAX_PIECES`]), each as its nonzero (node, Nₐ).
+    fn of(&self, k: usize) -> impl Iterator<Item = &[(usize, f64)]> + '_ {
+        self.points[k - 1]
+            .iter()
+            .map(|&(start, end)| &self.terms[start..end])
     }
 }
 
@@ -308,8 +379,11 @@ impl EdgeLine {
     }
 }
 
+/// The distance of two points on screen (a few thousand pixels at most: no overflow to guard
+/// against, so a square root rather than libm's slower `hypot`).
 fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
-    (a[0] - b[0]).hypot(a[1] - b[1])
+    let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
+    (dx * dx + dy * dy).sqrt()
 }
 
 /// Whether the box round the element's nodes on screen meets the clip rectangle (with a margin
@@ -342,6 +416,30 @@ fn crossing(tri: [([f64; 2], f64); 3], level: f64) -> Option<([f64; 2], [f64; 2]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pixel_bounds_are_floor_and_ceiling_within_the_clip() {
+        for x in [
+            -3.5, -0.0, 0.0, 0.25, 1.0, 1.5, 7.0, 7.000001, 9.99, 10.0, 12.5,
+        ] {
+            assert_eq!(
+                floor_from(x, 2),
+                x.floor().max(2.0) as usize,
+                "floor of {x}"
+            );
+            assert_eq!(
+                ceil_to(x, 10),
+                (x.ceil().max(0.0) as usize).min(10),
+                "ceiling of {x}"
+            );
+        }
+        assert_eq!((floor_from(f64::NAN, 2), ceil_to(f64::NAN, 10)), (2, 0));
+        assert_eq!(
+            (floor_from(f64::INFINITY, 2), ceil_to(f64::INFINITY, 10)),
+            (usize::MAX, 10)
+        );
+        assert_eq!(ceil_to(f64::NEG_INFINITY, 10), 0);
+    }
 
     #[test]
     fn the_palette_is_viridis_within_one_level() {
