@@ -77,12 +77,30 @@ impl Document {
             v.put(&mut raw);
         }
         debug_assert_eq!(raw.len(), 8 + bytes);
+        self.encoded::<T>(name, components, &raw);
+    }
+
+    /// One `<DataArray>` of one-component f64 values, their bytes copied as they lie in
+    /// memory where that is little-endian.
+    fn scalars(&mut self, name: &str, values: &[f64]) {
+        if cfg!(target_endian = "big") {
+            return self.array(name, 1, values.len(), values.iter().copied());
+        }
+        let bytes: &[u8] = bytemuck::cast_slice(values);
+        let mut raw = Vec::with_capacity(8 + bytes.len());
+        raw.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        raw.extend_from_slice(bytes);
+        self.encoded::<f64>(name, 1, &raw);
+    }
+
+    /// The `<DataArray>` element round `raw` (the byte count and the values), base64-encoded.
+    fn encoded<T: Value>(&mut self, name: &str, components: usize, raw: &[u8]) {
         // Names are ours (no character XML would need escaped).
         self.line(&format!(
             r#"<DataArray type="{}" Name="{name}" NumberOfComponents="{components}" format="binary">"#,
             T::VTK
         ));
-        base64_into(&raw, &mut self.xml);
+        base64_into(raw, &mut self.xml);
         self.line("\n</DataArray>");
     }
 
@@ -105,18 +123,23 @@ fn base64_into(raw: &[u8], out: &mut Vec<u8>) {
         .par_chunks_mut(BLOCK / 3 * 4)
         .zip(raw.par_chunks(BLOCK))
         .for_each(|(text, bytes)| {
-            for (t, b) in text.chunks_mut(4).zip(bytes.chunks(3)) {
-                let n = u32::from(b[0]) << 16
-                    | u32::from(*b.get(1).unwrap_or(&0)) << 8
-                    | u32::from(*b.get(2).unwrap_or(&0));
-                for (k, c) in t.iter_mut().enumerate() {
-                    *c = BASE64[(n >> (18 - 6 * k) & 63) as usize];
-                }
-                if b.len() < 3 {
-                    t[b.len() + 1..].fill(b'=');
-                }
+            let (whole, rest) = bytes.as_chunks::<3>();
+            let (text, last) = text.split_at_mut(4 * whole.len());
+            for (t, b) in text.as_chunks_mut::<4>().0.iter_mut().zip(whole) {
+                *t = sextets(u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]));
+            }
+            if !rest.is_empty() {
+                // The stream's last 1 or 2 bytes: padded with zero bits, then with '='.
+                let n = u32::from(rest[0]) << 16 | u32::from(*rest.get(1).unwrap_or(&0)) << 8;
+                last.copy_from_slice(&sextets(n));
+                last[rest.len() + 1..].fill(b'=');
             }
         });
+}
+
+/// The four base64 characters of the 24 bits `n`.
+fn sextets(n: u32) -> [u8; 4] {
+    [18, 12, 6, 0].map(|shift| BASE64[(n >> shift & 63) as usize])
 }
 
 /// (x, y, 0) per entry: a 2D vector as VTK's 3-component one.
@@ -141,19 +164,19 @@ pub fn vtu_bytes(mesh: &Mesh, outcome: &Outcome) -> Vec<u8> {
         r#"<Piece NumberOfPoints="{n}" NumberOfCells="{m}">"#
     ));
     doc.line("<PointData>");
-    doc.array("u", 1, n, outcome.u.iter().copied());
+    doc.scalars("u", &outcome.u);
     if let Some(nodal) = &outcome.nodal {
         doc.array("velocity", 3, n, xyz(&nodal.velocity));
         if let Some(psi) = &nodal.stream_function {
-            doc.array("psi", 1, n, psi.iter().copied());
+            doc.scalars("psi", psi);
         }
     }
     doc.line("</PointData>");
     doc.line("<CellData>");
     let fields = &outcome.fields;
     doc.array("velocity", 3, m, xyz(&fields.vel));
-    doc.array("abs_vel", 1, m, fields.abs_vel.iter().copied());
-    doc.array("pressure", 1, m, fields.pressure.iter().copied());
+    doc.scalars("abs_vel", &fields.abs_vel);
+    doc.scalars("pressure", &fields.pressure);
     doc.line("</CellData>");
     doc.line("<Points>");
     let points = mesh.x.iter().zip(&mesh.y).flat_map(|(&x, &y)| [x, y, 0.0]);
