@@ -418,6 +418,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_grid_tables_interpolate_as_all_eight_shape_functions_do() {
+        // At every grid point of every k, the kept terms give the sum over all eight nodes of
+        // an arbitrary nodal field, to the bit; at a node (a corner or an edge's middle) one
+        // term is kept, elsewhere on an edge three.
+        let f = [1.3, -0.7, 2.9, 0.11, -5.0, 3.3, 0.25, -1.9];
+        let grids = Grids::new();
+        for k in 1..=MAX_PIECES {
+            for (point, terms) in grids.of(k).enumerate() {
+                let (i, j) = (point % (k + 1), point / (k + 1));
+                let n = shape(
+                    -1.0 + 2.0 * i as f64 / k as f64,
+                    -1.0 + 2.0 * j as f64 / k as f64,
+                );
+                let all: f64 = (0..NODES).map(|a| n[a] * f[a]).sum();
+                let kept: f64 = terms.iter().map(|&(a, w)| w * f[a]).sum();
+                assert_eq!(kept, all, "k {k}, point ({i}, {j})");
+                let (end, middle) = (|m: usize| m == 0 || m == k, |m: usize| 2 * m == k);
+                let expected = match (end(i), end(j)) {
+                    (true, true) => Some(1),
+                    (true, false) if middle(j) => Some(1),
+                    (false, true) if middle(i) => Some(1),
+                    (true, false) | (false, true) => Some(3),
+                    _ => None, // inside: all eight, bar zeros on a corner's line ξ±η = ±1
+                };
+                if let Some(count) = expected {
+                    assert_eq!(terms.len(), count, "k {k}, point ({i}, {j})");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn pixel_bounds_are_floor_and_ceiling_within_the_clip() {
         for x in [
             -3.5, -0.0, 0.0, 0.25, 1.0, 1.5, 7.0, 7.000001, 9.99, 10.0, 12.5,
