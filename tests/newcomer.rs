@@ -382,6 +382,20 @@ fn clumsy_inputs_get_messages_that_say_what_is_wrong() {
         &["--inlet-velocity", "got 1e-300"],
     );
     assert!(err.len() < 200, "{err}");
+    let msh = std::env::temp_dir().join(format!("potflow-farfield-{}.msh", std::process::id()));
+    let err = refused(
+        &[
+            "generate",
+            "naca0012",
+            "--farfield",
+            "1e300",
+            "-o",
+            msh.to_str().unwrap(),
+        ],
+        &["--farfield", "got 1e300"],
+    );
+    assert!(err.len() < 200, "{err}");
+    assert!(!msh.exists(), "a refused generate wrote {}", msh.display());
     // An output that cannot be written is named as the user wrote it, not by its
     // temporary name.
     if Path::new("/proc/self").exists() {

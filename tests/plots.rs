@@ -157,6 +157,11 @@ fn bad_plot_options_get_one_line() {
             vec!["--view", "100,101,100,101"],
             "holds no part of the mesh",
         ),
+        // Numbers as the user wrote them, not three hundred digits.
+        (
+            vec!["--view", "1e300,2e300,-1,1"],
+            "--view 1e300,2e300,-1,1 holds no part of the mesh, which spans x 0..",
+        ),
     ] {
         let mut all = vec!["solve", "channel:500", "--json", "/dev/null"];
         all.extend(&args);

@@ -63,7 +63,7 @@ fn airfoil_mesh(
     if !(args.farfield.is_finite() && (2.0..=1000.0).contains(&args.farfield)) {
         bail!(
             "--farfield must be between 2 and 1000 chords, got {}",
-            args.farfield
+            super::options::readable(args.farfield)
         );
     }
     let (name, outline, note): (String, Arc<dyn airfoil::Outline>, String) =

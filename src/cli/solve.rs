@@ -324,6 +324,8 @@ pub fn run(mut args: SolveArgs) -> Result<()> {
     if let Some([x0, x1, y0, y1]) = plot.view {
         let b = potflow::mesh::bounding_box(mesh.x.iter().zip(&mesh.y).map(|(&x, &y)| [x, y]));
         if x0 > b[1] || x1 < b[0] || y0 > b[3] || y1 < b[2] {
+            let [x0, x1, y0, y1] = [x0, x1, y0, y1].map(readable);
+            let b = b.map(readable);
             bail!(
                 "{}: --view {x0},{x1},{y0},{y1} holds no part of the mesh, which spans \
                  x {}..{}, y {}..{}",
