@@ -193,12 +193,7 @@ pub(super) fn draw_field(
         let k = edges.iter().map(|e| e.pieces).max().unwrap_or(1);
         // Grid of (k+1)² points: position and value.
         grid.clear();
-        for (point, n) in grids.of(k).enumerate() {
-            let (i, j) = (point % (k + 1), point / (k + 1));
-            let (xi, eta) = (
-                -1.0 + 2.0 * i as f64 / k as f64,
-                -1.0 + 2.0 * j as f64 / k as f64,
-            );
+        for (&Place { i, j, xi, eta, .. }, n) in grids.of(k) {
             // Σₐ Nₐ fₐ over the shape functions that are not zero at the point.
             let interpolate =
                 |f: &dyn Fn(usize) -> f64| n.iter().map(|&(a, w)| w * f(a)).sum::<f64>();
@@ -293,9 +288,18 @@ impl Palette {
 /// then a grid point costs a lookup instead of eight shape functions and their sums. The
 /// terms left out are exact zeros, so the sums are those over all eight nodes.
 struct Grids {
-    /// Per k − 1: each point's (start, end) in `terms`.
-    points: Vec<Vec<(usize, usize)>>,
+    /// Per k − 1, its points.
+    points: Vec<Vec<Place>>,
     terms: Vec<(usize, f64)>,
+}
+
+/// A point of a k × k grid: its place (i, j), its (ξ, η), and where its terms lie.
+struct Place {
+    i: usize,
+    j: usize,
+    xi: f64,
+    eta: f64,
+    terms: std::ops::Range<usize>,
 }
 
 impl Grids {
@@ -305,13 +309,17 @@ impl Grids {
             let mut of_k = Vec::with_capacity((k + 1) * (k + 1));
             for j in 0..=k {
                 for i in 0..=k {
-                    let n = shape(
-                        -1.0 + 2.0 * i as f64 / k as f64,
-                        -1.0 + 2.0 * j as f64 / k as f64,
-                    );
+                    let [xi, eta] = [i, j].map(|m| -1.0 + 2.0 * m as f64 / k as f64);
+                    let n = shape(xi, eta);
                     let start = terms.len();
                     terms.extend((0..NODES).filter(|&a| n[a] != 0.0).map(|a| (a, n[a])));
-                    of_k.push((start, terms.len()));
+                    of_k.push(Place {
+                        i,
+                        j,
+                        xi,
+                        eta,
+                        terms: start..terms.len(),
+                    });
                 }
             }
             points.push(of_k);
@@ -319,11 +327,12 @@ impl Grids {
         Grids { points, terms }
     }
 
-    /// The grid points of k (1 ≤ k ≤ [`MAX_PIECES`]), each as its nonzero (node, Nₐ).
-    fn of(&self, k: usize) -> impl Iterator<Item = &[(usize, f64)]> + '_ {
+    /// The points of the grid of k (1 ≤ k ≤ [`MAX_PIECES`]), j major, i minor, each with
+    /// its nonzero (node, Nₐ).
+    fn of(&self, k: usize) -> impl Iterator<Item = (&Place, &[(usize, f64)])> + '_ {
         self.points[k - 1]
             .iter()
-            .map(|&(start, end)| &self.terms[start..end])
+            .map(|p| (p, &self.terms[p.terms.clone()]))
     }
 }
 
@@ -425,8 +434,12 @@ mod tests {
         let f = [1.3, -0.7, 2.9, 0.11, -5.0, 3.3, 0.25, -1.9];
         let grids = Grids::new();
         for k in 1..=MAX_PIECES {
-            for (point, terms) in grids.of(k).enumerate() {
-                let (i, j) = (point % (k + 1), point / (k + 1));
+            for (point, (&Place { i, j, .. }, terms)) in grids.of(k).enumerate() {
+                assert_eq!(
+                    (i, j),
+                    (point % (k + 1), point / (k + 1)),
+                    "j major, i minor"
+                );
                 let n = shape(
                     -1.0 + 2.0 * i as f64 / k as f64,
                     -1.0 + 2.0 * j as f64 / k as f64,
